@@ -1,0 +1,88 @@
+# The two commands: `make run` and `make check`.  Both install what is
+# missing (Debian 12, apt-get), build, and then run the daemons or the tests.
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+
+# Needed to build and run the daemons.
+RUN_DEPS = meson ninja-build pkg-config gcc libc6-dev rpcsvc-proto \
+	libsystemd-dev libtirpc-dev libxml2-dev libjson-c-dev \
+	qemu-system-x86 qemu-utils libvirt-clients
+# Needed by the tests: stock clients, the real libvirtd to compare with,
+# schemas, sanitizer and fuzzer runtimes, socket activation.
+CHECK_DEPS = $(RUN_DEPS) python3 python3-libvirt libvirt-daemon libvirt-daemon-driver-qemu \
+	libvirt-dev libxml2-utils systemd clang libclang-rt-14-dev iproute2 util-linux \
+	procps gnutls-bin dnsmasq-base
+
+.PHONY: all deps-run deps-check build build-asan run stop check unit unit-asan \
+	integration fuzz bench clean
+
+all: build
+
+define install_missing
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+deps-run:
+	$(call install_missing,$(RUN_DEPS))
+
+deps-check:
+	$(call install_missing,$(CHECK_DEPS))
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzzing=true -Dbuildtype=debug
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+build-asan: $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+# Start virtqemud in the background on this host's standard sockets, so that
+# `virsh -c qemu:///system ...` works at once.  A running instance we
+# started before (its pid file) is replaced.
+run: deps-run build
+	@if [ -f /run/virtqemud.pid ] && kill -0 $$(cat /run/virtqemud.pid) 2>/dev/null; then \
+	  echo "stopping the running virtqemud (pid $$(cat /run/virtqemud.pid))"; \
+	  kill $$(cat /run/virtqemud.pid); \
+	  for i in $$(seq 50); do kill -0 $$(cat /run/virtqemud.pid 2>/dev/null) 2>/dev/null || break; sleep 0.1; done; \
+	fi
+	$(BUILD)/virtqemud/virtqemud --daemon --pid-file /run/virtqemud.pid
+	@echo "virtqemud is running (pid $$(cat /run/virtqemud.pid)); try: virsh -c qemu:///system version"
+
+stop:
+	@if [ -f /run/virtqemud.pid ]; then kill $$(cat /run/virtqemud.pid) 2>/dev/null || true; fi
+
+check: deps-check build build-asan
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+	tests/integration/run.sh $(ASAN_BUILD)
+	tests/integration/run.sh $(BUILD)
+	$(MAKE) fuzz
+	tests/bench/run-bench.sh --quick --virtqemud $(BUILD)/virtqemud/virtqemud --wireclient $(BUILD)/tests/bench/wireclient
+
+# Short fuzzing runs from the seed corpora: a smoke test that each target
+# still builds and survives; long campaigns are run by hand.
+fuzz: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz_packet tests/fuzz/fuzz_conf_file
+	tests/fuzz/run.sh $(FUZZ_BUILD) 30
+
+bench: deps-check build
+	tests/bench/run-bench.sh --virtqemud $(BUILD)/virtqemud/virtqemud --wireclient $(BUILD)/tests/bench/wireclient
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,235 @@
+/*
+ * Calls answered by the hypervisor driver: decoded arguments in, one
+ * function of the driver table, results out.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mv_remote_routes.h"
+#include "rpc/dispatch.h"
+#include "util/cleanup.h"
+
+#define LIST_ACTIVE 1u      /* virConnectListAllDomains flags */
+#define LIST_INACTIVE 2u
+
+/* The driver's function, or an error naming the API it lacks. */
+#define DRIVER_FN(call, fn) ({                                                  \
+        const mv_hypervisor_driver *_hv = (call)->conn->hypervisor;             \
+        if (!_hv || !_hv->fn)                                                   \
+            return mv_error_report(-ENOTSUP, MV_ERR_NO_SUPPORT, MV_FROM_NONE,   \
+                                   "%s", (call)->route->api);                   \
+        _hv->fn;                                                                \
+    })
+
+void mv_domain_refs_free(mv_domain_ref *refs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(refs[i].name);
+    free(refs);
+}
+
+int mv_dispatch_connect_get_type(mv_call *call, mv_connect_get_type_ret *ret)
+{
+    ret->type = strdup(call->conn->hypervisor->name);
+    return ret->type ? 0 : -ENOMEM;
+}
+
+int mv_dispatch_connect_get_version(mv_call *call, mv_connect_get_version_ret *ret)
+{
+    unsigned long long v;
+    int r = DRIVER_FN(call, connect_get_version)(call->conn, &v);
+
+    if (r >= 0)
+        ret->hv_ver = v;
+    return r;
+}
+
+int mv_dispatch_connect_get_max_vcpus(mv_call *call, mv_connect_get_max_vcpus_args *args,
+                                      mv_connect_get_max_vcpus_ret *ret)
+{
+    return DRIVER_FN(call, connect_get_max_vcpus)(call->conn, args->type ? *args->type : NULL,
+                                                  &ret->max_vcpus);
+}
+
+int mv_dispatch_node_get_info(mv_call *call, mv_node_get_info_ret *ret)
+{
+    mv_node_info info;
+    int r = DRIVER_FN(call, node_get_info)(call->conn, &info);
+
+    if (r < 0)
+        return r;
+    memcpy(ret->model, info.model, sizeof(ret->model));
+    ret->memory = info.memory_kib;
+    ret->cpus = info.cpus;
+    ret->mhz = info.mhz;
+    ret->nodes = info.nodes;
+    ret->sockets = info.sockets;
+    ret->cores = info.cores;
+    ret->threads = info.threads;
+    return 0;
+}
+
+int mv_dispatch_connect_get_capabilities(mv_call *call, mv_connect_get_capabilities_ret *ret)
+{
+    return DRIVER_FN(call, connect_get_capabilities)(call->conn, &ret->capabilities);
+}
+
+int mv_dispatch_connect_get_sysinfo(mv_call *call, mv_connect_get_sysinfo_args *args,
+                                    mv_connect_get_sysinfo_ret *ret)
+{
+    return DRIVER_FN(call, connect_get_sysinfo)(call->conn, args->flags, &ret->sysinfo);
+}
+
+int mv_dispatch_connect_get_hostname(mv_call *call, mv_connect_get_hostname_ret *ret)
+{
+    return DRIVER_FN(call, connect_get_hostname)(call->conn, &ret->hostname);
+}
+
+int mv_dispatch_node_get_free_memory(mv_call *call, mv_node_get_free_memory_ret *ret)
+{
+    unsigned long long v;
+    int r = DRIVER_FN(call, node_get_free_memory)(call->conn, &v);
+
+    if (r >= 0)
+        ret->freeMem = v;
+    return r;
+}
+
+int mv_dispatch_node_get_cells_free_memory(mv_call *call, mv_node_get_cells_free_memory_args *args,
+                                           mv_node_get_cells_free_memory_ret *ret)
+{
+    _cleanup_free_ unsigned long long *cells = NULL;
+    int n = 0, r;
+
+    if (args->maxcells <= 0 || args->maxcells > MV_NODE_MAX_CELLS || args->startCell < 0)
+        return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_RPC,
+                               "maxCells must be in the range 1 to %d and startCell not negative",
+                               MV_NODE_MAX_CELLS);
+    cells = calloc(args->maxcells, sizeof(*cells));
+    if (!cells)
+        return -ENOMEM;
+    r = DRIVER_FN(call, node_get_cells_free_memory)(call->conn, args->startCell,
+                                                    args->maxcells, cells, &n);
+    if (r < 0)
+        return r;
+    ret->cells.cells_val = (u_quad_t *)TAKE_PTR(cells);
+    ret->cells.cells_len = n;
+    return 0;
+}
+
+/*----- domain lists: every form is derived from the driver's one list -----*/
+
+static int list_domains(mv_call *call, unsigned flags, mv_domain_ref **ret, size_t *ret_n)
+{
+    return DRIVER_FN(call, connect_list_all_domains)(call->conn, flags, ret, ret_n);
+}
+
+int mv_dispatch_connect_list_all_domains(mv_call *call, mv_connect_list_all_domains_args *args,
+                                         mv_connect_list_all_domains_ret *ret)
+{
+    mv_domain_ref *refs = NULL;
+    size_t n = 0;
+    int r = list_domains(call, args->flags, &refs, &n);
+
+    if (r < 0)
+        return r;
+    if (n > MV_DOMAIN_LIST_MAX) {
+        mv_domain_refs_free(refs, n);
+        return mv_error_report(-E2BIG, MV_ERR_RPC, MV_FROM_RPC,
+                               "too many domains '%zu' for limit '%d'", n, MV_DOMAIN_LIST_MAX);
+    }
+    if (args->need_results && n > 0) {
+        ret->domains.domains_val = calloc(n, sizeof(mv_nonnull_domain));
+        if (!ret->domains.domains_val) {
+            mv_domain_refs_free(refs, n);
+            return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+            mv_nonnull_domain *d = &ret->domains.domains_val[i];
+
+            d->name = TAKE_PTR(refs[i].name);
+            memcpy(d->uuid, refs[i].uuid, sizeof(d->uuid));
+            d->id = refs[i].id;
+        }
+        ret->domains.domains_len = n;
+    }
+    ret->ret = n;
+    mv_domain_refs_free(refs, n);
+    return 0;
+}
+
+static int count_domains(mv_call *call, unsigned flags, int *ret)
+{
+    mv_domain_ref *refs = NULL;
+    size_t n = 0;
+    int r = list_domains(call, flags, &refs, &n);
+
+    if (r < 0)
+        return r;
+    mv_domain_refs_free(refs, n);
+    *ret = (int)n;
+    return 0;
+}
+
+int mv_dispatch_connect_num_of_domains(mv_call *call, mv_connect_num_of_domains_ret *ret)
+{
+    return count_domains(call, LIST_ACTIVE, &ret->num);
+}
+
+int mv_dispatch_connect_num_of_defined_domains(mv_call *call,
+                                               mv_connect_num_of_defined_domains_ret *ret)
+{
+    return count_domains(call, LIST_INACTIVE, &ret->num);
+}
+
+static int check_max(int max)
+{
+    if (max < 0 || max > MV_DOMAIN_LIST_MAX)
+        return mv_error_report(-EINVAL, MV_ERR_RPC, MV_FROM_RPC,
+                               "too many domains '%d' for limit '%d'", max, MV_DOMAIN_LIST_MAX);
+    return 0;
+}
+
+int mv_dispatch_connect_list_domains(mv_call *call, mv_connect_list_domains_args *args,
+                                     mv_connect_list_domains_ret *ret)
+{
+    mv_domain_ref *refs = NULL;
+    size_t n = 0, k;
+    int r = check_max(args->maxids);
+
+    if (r < 0 || (r = list_domains(call, LIST_ACTIVE, &refs, &n)) < 0)
+        return r;
+    k = n < (size_t)args->maxids ? n : (size_t)args->maxids;
+    if (k > 0 && !(ret->ids.ids_val = calloc(k, sizeof(int)))) {
+        mv_domain_refs_free(refs, n);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < k; i++)
+        ret->ids.ids_val[i] = refs[i].id;
+    ret->ids.ids_len = k;
+    mv_domain_refs_free(refs, n);
+    return 0;
+}
+
+int mv_dispatch_connect_list_defined_domains(mv_call *call,
+                                             mv_connect_list_defined_domains_args *args,
+                                             mv_connect_list_defined_domains_ret *ret)
+{
+    mv_domain_ref *refs = NULL;
+    size_t n = 0, k;
+    int r = check_max(args->maxnames);
+
+    if (r < 0 || (r = list_domains(call, LIST_INACTIVE, &refs, &n)) < 0)
+        return r;
+    k = n < (size_t)args->maxnames ? n : (size_t)args->maxnames;
+    if (k > 0 && !(ret->names.names_val = calloc(k, sizeof(char *)))) {
+        mv_domain_refs_free(refs, n);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < k; i++)
+        ret->names.names_val[i] = TAKE_PTR(refs[i].name);
+    ret->names.names_len = k;
+    mv_domain_refs_free(refs, n);
+    return 0;
+}

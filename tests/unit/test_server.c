@@ -1,0 +1,222 @@
+/*
+ * The RPC server in-process, over socketpairs, with a driver defined here:
+ * replies, the per-client limit of calls in flight, bad framing, shutdown
+ * draining, idle exit.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mv_remote.h"
+#include "rpc/message.h"
+#include "rpc/server.h"
+#include "test.h"
+
+static int running, max_running;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Slow on purpose: lets calls pile up on the workers. */
+static int test_get_version(mv_conn *conn, unsigned long long *ret)
+{
+    pthread_mutex_lock(&lock);
+    if (++running > max_running)
+        max_running = running;
+    pthread_mutex_unlock(&lock);
+    usleep(5000);
+    pthread_mutex_lock(&lock);
+    running--;
+    pthread_mutex_unlock(&lock);
+    *ret = 7002022;
+    return 0;
+}
+
+static const mv_hypervisor_driver test_driver = {
+    .name = "TEST",
+    .scheme = "test",
+    .connect_get_version = test_get_version,
+};
+
+static sd_event *event;
+
+static void call(int fd, int proc, uint32_t serial, const void *body, size_t len)
+{
+    uint8_t buf[256];
+    mv_header h = { .prog = MV_REMOTE_PROGRAM, .vers = 1, .proc = proc,
+                    .type = MV_MESSAGE_CALL, .serial = serial };
+    size_t total = MV_PACKET_MIN + len;
+
+    buf[0] = total >> 24; buf[1] = total >> 16; buf[2] = total >> 8; buf[3] = total;
+    mv_header_encode(&h, buf + 4);
+    memcpy(buf + MV_PACKET_MIN, body, len);
+    CHECK_INT(write(fd, buf, total), (ssize_t)total);
+}
+
+/* Run the loop until a whole packet can be read from fd; 0 on EOF. */
+static size_t reply(int fd, uint8_t *buf, size_t cap, mv_header *h)
+{
+    size_t got = 0, need = 4;
+
+    while (got < need) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ssize_t n;
+
+        if (poll(&p, 1, 0) == 0) {
+            if (sd_event_get_state(event) == SD_EVENT_FINISHED)
+                return 0;
+            sd_event_run(event, 100000);
+            continue;
+        }
+        n = read(fd, buf + got, need - got);
+        if (n <= 0)
+            return 0;
+        got += n;
+        if (got == 4) {
+            need = mv_be32(buf);
+            if (need > cap)
+                return 0;
+        }
+    }
+    mv_header_decode(buf + 4, h);
+    return got;
+}
+
+static void open_conn(int fd)
+{
+    static const uint8_t open_args[] = { 0, 0, 0, 1, 0, 0, 0, 11, 't', 'e', 's', 't',
+                                         ':', '/', '/', '/', 'x', 'y', 'z', 0, 0, 0, 0, 0 };
+    uint8_t buf[512];
+    mv_header h;
+
+    call(fd, MV_PROC_CONNECT_OPEN, 1, open_args, sizeof(open_args));
+    CHECK(reply(fd, buf, sizeof(buf), &h) > 0);
+    CHECK_INT(h.status, MV_STATUS_OK);
+}
+
+static mv_server *new_server(unsigned max_requests, unsigned idle)
+{
+    mv_server_config cfg;
+    mv_server *s;
+
+    mv_server_config_defaults(&cfg);
+    cfg.max_client_requests = max_requests;
+    cfg.idle_timeout = idle;
+    CHECK_INT(mv_server_new(event, &cfg, true, &s), 0);
+    mv_server_set_hypervisor(s, &test_driver);
+    return s;
+}
+
+static int new_client(mv_server *s)
+{
+    int sv[2];
+
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    CHECK_INT(mv_server_add_client(s, sv[0], MV_LISTENER_RW), 0);
+    return sv[1];
+}
+
+static void test_in_flight_limit(void)
+{
+    mv_server *s = new_server(2, 0);
+    int fd = new_client(s);
+    uint8_t buf[512];
+    mv_header h;
+    unsigned answered = 0;
+
+    open_conn(fd);
+    max_running = 0;
+    for (uint32_t i = 0; i < 20; i++)
+        call(fd, MV_PROC_CONNECT_GET_VERSION, 100 + i, NULL, 0);
+    while (answered < 20 && reply(fd, buf, sizeof(buf), &h) > 0) {
+        CHECK_INT(h.status, MV_STATUS_OK);
+        CHECK(h.serial >= 100 && h.serial < 120);
+        CHECK_INT(mv_be32(buf + MV_PACKET_MIN + 4), 7002022);
+        answered++;
+    }
+    CHECK_INT(answered, 20);
+    CHECK(max_running >= 1 && max_running <= 2);
+    close(fd);
+    mv_server_free(s);
+}
+
+static void test_unsupported_and_bad_framing(void)
+{
+    mv_server *s = new_server(5, 0);
+    int fd = new_client(s), other = new_client(s);
+    uint8_t buf[512];
+    mv_header h;
+
+    open_conn(fd);
+    open_conn(other);
+    /* the test driver has no hostname function */
+    call(fd, MV_PROC_CONNECT_GET_HOSTNAME, 2, NULL, 0);
+    CHECK(reply(fd, buf, sizeof(buf), &h) > 0);
+    CHECK_INT(h.status, MV_STATUS_ERROR);
+    CHECK_INT(mv_be32(buf + MV_PACKET_MIN), 3);          /* VIR_ERR_NO_SUPPORT */
+
+    /* a length word of 5 closes that client only */
+    CHECK_INT(write(fd, "\0\0\0\5xxxxxxxx", 12), 12);
+    CHECK_INT(reply(fd, buf, sizeof(buf), &h), 0);
+    CHECK_INT(mv_server_client_count(s), 1);
+    call(other, MV_PROC_CONNECT_GET_LIB_VERSION, 3, NULL, 0);
+    CHECK(reply(other, buf, sizeof(buf), &h) > 0);
+    CHECK_INT(h.status, MV_STATUS_OK);
+    close(fd);
+    close(other);
+    mv_server_free(s);
+}
+
+static void test_shutdown_drains(void)
+{
+    mv_server *s = new_server(5, 0);
+    int fd = new_client(s);
+    uint8_t buf[512];
+    mv_header h;
+
+    open_conn(fd);
+    max_running = 0;
+    call(fd, MV_PROC_CONNECT_GET_VERSION, 9, NULL, 0);
+    /* let the server read the call, then ask it to stop */
+    while (max_running == 0 && sd_event_run(event, 1000) >= 0) {
+        pthread_mutex_lock(&lock);
+        int r = running;
+        pthread_mutex_unlock(&lock);
+        if (r)
+            break;
+    }
+    mv_server_shutdown(s);
+    CHECK_INT(sd_event_loop(event), 0);
+    CHECK(reply(fd, buf, sizeof(buf), &h) > 0);
+    CHECK_INT(h.serial, 9);
+    CHECK_INT(h.status, MV_STATUS_OK);
+    close(fd);
+    mv_server_free(s);
+}
+
+static void test_idle_exit(void)
+{
+    mv_server *s = new_server(5, 1);
+
+    /* no client ever comes: the loop ends by itself */
+    CHECK_INT(sd_event_loop(event), 0);
+    mv_server_free(s);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    CHECK_INT(sd_event_new(&event) >= 0, 1);
+    test_in_flight_limit();
+    test_unsupported_and_bad_framing();
+    sd_event_unref(event);
+
+    CHECK_INT(sd_event_new(&event) >= 0, 1);
+    test_shutdown_drains();
+    sd_event_unref(event);
+    CHECK_INT(sd_event_new(&event) >= 0, 1);
+    test_idle_exit();
+    sd_event_unref(event);
+    TEST_DONE();
+}
