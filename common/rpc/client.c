@@ -58,7 +58,7 @@ void mv_client_close(mv_client *c, const char *why)
     if (c->closed)
         return;
     if (why)
-        log_info("closing client %d: %s", c->fd, why);
+        log_warn("closing client %d: %s", c->fd, why);
     c->closed = true;
     c->io = sd_event_source_disable_unref(c->io);
     c->keepalive = sd_event_source_disable_unref(c->keepalive);
@@ -318,7 +318,9 @@ static void read_peer_identity(mv_client *c)
         c->conn.identity.uid = cred.uid;
         c->conn.identity.gid = cred.gid;
         c->conn.identity.pid = cred.pid;
+        c->peer_uid = cred.uid;
     } else {
+        c->peer_uid = (uid_t)-1;
         /* Unknown peer: nobody. */
         c->conn.identity.uid = (uid_t)-1;
         c->conn.identity.gid = (gid_t)-1;

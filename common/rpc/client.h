@@ -29,6 +29,7 @@ typedef struct mv_client {
     sd_event_source *io;
     sd_event_source *keepalive;
     mv_listener_kind kind;
+    uid_t peer_uid;                     /* SO_PEERCRED, never replaced */
     bool closed;
     bool want_close;                    /* close once the output is written */
 

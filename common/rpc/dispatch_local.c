@@ -203,8 +203,9 @@ int mv_dispatch_connect_set_identity(mv_call *call, mv_connect_set_identity_args
     mv_identity id = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
     int r = 0;
 
-    /* Only root on the read-write socket (a relay) may speak for others. */
-    if (call->client->kind != MV_LISTENER_RW || call->conn->identity.uid != 0)
+    /* Only root on the read-write socket (a relay) may speak for others;
+     * the peer is judged by its socket, not by what it claimed before. */
+    if (call->client->kind != MV_LISTENER_RW || call->client->peer_uid != 0)
         return mv_error_report(-EPERM, MV_ERR_ACCESS_DENIED, MV_FROM_ACCESS,
                                "only a privileged relay may set the client identity");
     if (args->flags)

@@ -173,6 +173,9 @@ class Wire:
     def close(self):
         self.sock.close()
 
+    def __del__(self):
+        self.sock.close()
+
     def send(self, data):
         self.sock.sendall(data)
 

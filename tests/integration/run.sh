@@ -18,6 +18,9 @@ exec unshare --mount --pid --fork --mount-proc --propagation private -- \
       mkdir -p "$d"; mount -t tmpfs -o mode=0755 tmpfs "$d"
     done
     cd "$0"
-    if [ $# -gt 0 ]; then exec /usr/bin/python3 -m unittest -v "$@"; fi
-    exec /usr/bin/python3 -m unittest discover -s . -p "test_*.py" -v
+    # bash stays PID 1 of the namespace (no exec): it reaps orphans, such as
+    # the QEMU probes libvirtd double-forks, which python would leave as
+    # zombies that libvirtd then waits on.
+    if [ $# -gt 0 ]; then /usr/bin/python3 -m unittest -v "$@"; exit; fi
+    /usr/bin/python3 -m unittest discover -s . -p "test_*.py" -v
   ' "$here" "$@"
