@@ -186,9 +186,12 @@ static int on_keepalive_timer(sd_event_source *s, uint64_t usec, void *userdata)
             return 0;
         }
         c->keepalive_left--;
+        mv_client_ref(c);           /* sending may close and drop the client */
         send_keepalive(c, MV_KEEPALIVE_PROC_PING);
-        if (c->closed)
-            return 0;
+        if (!c->closed)
+            sd_event_source_set_time(s, usec + interval);
+        mv_client_unref(c);
+        return 0;
     }
     sd_event_source_set_time(s, usec + interval);
     return 0;
@@ -269,43 +272,51 @@ void mv_client_call_done(mv_client *c)
     mv_server_check_drained(c->server);
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void handle_io(mv_client *c, uint32_t revents)
 {
-    mv_client *c = userdata;
-
     if (revents & EPOLLOUT) {
         if (!flush(c))
-            return 0;
+            return;
         update_events(c);
+        if (c->closed)
+            return;
         if (!c->out_head)
             mv_server_check_drained(c->server);
-        if (c->closed)
-            return 0;
     }
     if ((revents & EPOLLIN) && c->rlen == c->rcap) {
         process_input(c);   /* a full buffer only holds whole packets */
-        return 0;
+        return;
     }
     if (revents & EPOLLIN) {
         ssize_t n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
 
         if (n == 0) {
             mv_client_close(c, NULL);
-            return 0;
+            return;
         }
         if (n < 0) {
             if (errno != EAGAIN && errno != EINTR)
                 mv_client_close(c, "read failed");
-            return 0;
+            return;
         }
         c->rlen += n;
         c->last_rx = now_usec();
         c->keepalive_left = c->server->cfg.keepalive_count;
         process_input(c);
-        return 0;
+        return;
     }
     if (revents & (EPOLLHUP | EPOLLERR))
         mv_client_close(c, NULL);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+    mv_client *c = userdata;
+
+    /* Anything below may close the client; keep it until we are done. */
+    mv_client_ref(c);
+    handle_io(c, revents);
+    mv_client_unref(c);
     return 0;
 }
 
