@@ -73,7 +73,7 @@ check: deps-check build build-asan
 	tests/integration/run.sh $(ASAN_BUILD)
 	tests/integration/run.sh $(BUILD)
 	$(MAKE) fuzz
-	tests/bench/run-bench.sh --quick --virtqemud $(BUILD)/virtqemud/virtqemud --wireclient $(BUILD)/tests/bench/wireclient
+	tests/bench/run-bench.sh --quick --build $(BUILD) --json $(BUILD)/bench-quick.json $(BUILD)/virtqemud/virtqemud
 
 # Short fuzzing runs from the seed corpora: a smoke test that each target
 # still builds and survives; long campaigns are run by hand.
@@ -82,7 +82,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	tests/fuzz/run.sh $(FUZZ_BUILD) 30
 
 bench: deps-check build
-	tests/bench/run-bench.sh --virtqemud $(BUILD)/virtqemud/virtqemud --wireclient $(BUILD)/tests/bench/wireclient
+	tests/bench/run-bench.sh --build $(BUILD) --json $(BUILD)/bench.json $(BUILD)/virtqemud/virtqemud
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
