@@ -50,7 +50,8 @@ static void call(int fd, int proc, uint32_t serial, const void *body, size_t len
 
     buf[0] = total >> 24; buf[1] = total >> 16; buf[2] = total >> 8; buf[3] = total;
     mv_header_encode(&h, buf + 4);
-    memcpy(buf + MV_PACKET_MIN, body, len);
+    if (len)
+        memcpy(buf + MV_PACKET_MIN, body, len);
     CHECK_INT(write(fd, buf, total), (ssize_t)total);
 }
 
