@@ -203,12 +203,12 @@ static long long now_ms(void)
 }
 
 /* In the child between fork and exec: only async-signal-safe calls. */
-static void __attribute__((noreturn)) exec_probe(int fd, const char *path, int max_fd,
-                                                 bool drop, uid_t uid, gid_t gid)
+static void __attribute__((noreturn)) exec_probe(int fd, const char *path, const char *machine,
+                                                 int max_fd, bool drop, uid_t uid, gid_t gid)
 {
     char *const argv[] = {
         (char *)path, "-S", "-no-user-config", "-nodefaults", "-nographic",
-        "-machine", "none,accel=tcg", "-qmp", "stdio", NULL,
+        "-machine", (char *)machine, "-qmp", "stdio", NULL,
     };
     char *const envp[] = {
         "LC_ALL=C", "HOME=/", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL,
@@ -305,13 +305,23 @@ static void reap(pid_t pid, long long deadline, bool kill_now)
     }
 }
 
+/* How to run one probe; a copy of the settings, so that running needs no lock. */
+typedef struct probe_opts {
+    const char *machine;            /* the -machine argument */
+    const char *script;             /* everything sent to QMP */
+    size_t script_len;
+    unsigned int timeout_ms;
+    bool drop;
+    uid_t uid;
+    gid_t gid;
+} probe_opts;
+
 /* Run path with QMP on a socket pair and collect everything it prints until
  * it exits (it does on "quit") or the timeout. */
-static int run_probe(const char *path, char **ret_out)
+static int run_qmp_session(const char *path, const probe_opts *o, char **ret_out)
 {
     int max_fd = (int)sysconf(_SC_OPEN_MAX), sv[2], r = 0;
-    long long deadline = now_ms() + probe_timeout_ms;
-    bool drop = have_probe_identity && geteuid() == 0;
+    long long deadline = now_ms() + o->timeout_ms;
     pid_t pid;
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -324,17 +334,35 @@ static int run_probe(const char *path, char **ret_out)
         return r;
     }
     if (pid == 0)
-        exec_probe(sv[1], path, max_fd, drop, probe_uid, probe_gid);
+        exec_probe(sv[1], path, o->machine, max_fd, o->drop, o->uid, o->gid);
     close(sv[1]);
-    probe_count++;
-    /* QEMU reads the script after its greeting; the socket buffers it. */
-    if (send(sv[0], qmp_script, sizeof(qmp_script) - 1, MSG_NOSIGNAL) < 0)
-        r = -errno;
+    /* QEMU reads the script after its greeting; the socket buffers what
+     * fits and the rest goes as QEMU reads. */
+    for (size_t off = 0; r == 0 && off < o->script_len;) {
+        ssize_t n = send(sv[0], o->script + off, o->script_len - off, MSG_NOSIGNAL);
+        if (n < 0 && errno != EINTR)
+            r = -errno;
+        else if (n > 0)
+            off += (size_t)n;
+    }
     if (r == 0)
         r = read_all(sv[0], deadline, ret_out);
     close(sv[0]);
     reap(pid, deadline, r < 0);
     return r;
+}
+
+/* The machine-type probe; called with the lock held. */
+static int run_probe(const char *path, char **ret_out)
+{
+    probe_opts o = {
+        .machine = "none,accel=tcg", .script = qmp_script, .script_len = sizeof(qmp_script) - 1,
+        .timeout_ms = probe_timeout_ms, .drop = have_probe_identity && geteuid() == 0,
+        .uid = probe_uid, .gid = probe_gid,
+    };
+
+    probe_count++;
+    return run_qmp_session(path, &o, ret_out);
 }
 
 static json_object *get(json_object *o, const char *key)
@@ -797,4 +825,29 @@ int qemu_caps_lookup_guest(const char *arch, const char *machine,
     *ret_emulator = emu;
     *ret_machine = name;
     return 0;
+}
+
+/* ---- QMP sessions for other probes (qemu_domcaps.c) ---- */
+
+int qemu_caps_run_qmp(const char *path, const char *accel, const char *commands, char **ret_out)
+{
+    _cleanup_free_ char *machine = NULL, *script = NULL;
+    probe_opts o;
+    int len;
+
+    if (asprintf(&machine, "none,accel=%s", accel) < 0)
+        return -ENOMEM;
+    len = asprintf(&script, "{\"execute\":\"qmp_capabilities\",\"id\":\"caps\"}\n%s"
+                   "{\"execute\":\"quit\",\"id\":\"quit\"}\n", commands);
+    if (len < 0)
+        return -ENOMEM;
+    pthread_mutex_lock(&lock);
+    o = (probe_opts) {
+        .machine = machine, .script = script, .script_len = (size_t)len,
+        .timeout_ms = probe_timeout_ms, .drop = have_probe_identity && geteuid() == 0,
+        .uid = probe_uid, .gid = probe_gid,
+    };
+    probe_count++;
+    pthread_mutex_unlock(&lock);
+    return run_qmp_session(path, &o, ret_out);
 }

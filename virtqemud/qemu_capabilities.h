@@ -46,6 +46,13 @@ void qemu_caps_set_host_uuid(const char *uuid);
  * needs root), as QEMU itself runs unprivileged. */
 void qemu_caps_set_probe_identity(unsigned int uid, unsigned int gid);
 
+/* Run the binary at path as the probes do (same user, sandboxing, timeout
+ * and output limit) with "-machine none,accel=ACCEL", send it commands (QMP
+ * commands, one JSON object per line, a few KiB at most) between
+ * qmp_capabilities and quit, and return everything it printed.  For probes
+ * that live elsewhere (qemu_domcaps.c). */
+int qemu_caps_run_qmp(const char *path, const char *accel, const char *commands, char **ret_out);
+
 /* ---- for tests ---- */
 
 /* Directories searched for qemu-system-*, in order (NULL-terminated, at

@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
-"""Run rpcgen -c and make its output include the header by its plain name.
+"""Run rpcgen for one output file of an .x definition.
 
-rpcgen writes '#include "<path given>.h"'; the build passes absolute paths,
-so the include is rewritten to the header's file name.
-usage: rpcgen_c.py RPCGEN INPUT.x OUTPUT.c HEADER_NAME
+rpcgen refuses to overwrite an existing output file and writes includes
+with the path it was given; this runs it to stdout instead, and makes the
+XDR routines include the header by its plain name.
+usage: rpcgen_c.py RPCGEN -h|-c INPUT.x OUTPUT HEADER_NAME
 """
 import subprocess
 import sys
 
-rpcgen, src, out, header = sys.argv[1:5]
-text = subprocess.run([rpcgen, "-c", src], check=True, capture_output=True,
+rpcgen, mode, src, out, header = sys.argv[1:6]
+text = subprocess.run([rpcgen, mode, src], check=True, capture_output=True,
                       text=True).stdout
 lines = []
 for line in text.splitlines():
-    if line.startswith("#include") and line.rstrip().endswith('.h"') \
+    if mode == "-c" and line.startswith("#include") and line.rstrip().endswith('.h"') \
             and "rpc/" not in line:
         line = f'#include "{header}"'
     lines.append(line)
