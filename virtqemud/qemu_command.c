@@ -450,7 +450,9 @@ static int build_machine(qc_ctx *x)
         qc_sb_add(&b, ",smm=off");
     qc_sb_add(&b, ",dump-guest-core=off,memory-backend=pc.ram");
     if (x->pflash)
-        qc_sb_add(&b, ",pflash0=libvirt-pflash0-format,pflash1=libvirt-pflash1-format");
+        qc_sb_add(&b, ",pflash0=libvirt-pflash0-format");
+    if (x->pflash && os->nvram.path)
+        qc_sb_add(&b, ",pflash1=libvirt-pflash1-format");
     qc_add_sb(x, "-machine", &b);
     qc_add(x, "-accel");
     if (str_eq(def->virt_type, "kvm") && def->features.kvm[MV_KVM_DIRTY_RING] == MV_TRISTATE_YES &&

@@ -858,7 +858,7 @@ static int usb_place(usb_set *u, mv_domain_device_info *info, const char *what)
         return 0;
     if (u->disabled) {
         if (what)
-            return mv_error_report(-EINVAL, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
+            return mv_error_report(-EINVAL, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_DOMAIN,
                                    "Can't add USB %s device. USB bus is disabled", what);
         return mv_error_report(-EINVAL, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
                                "USB is disabled for this domain, but USB devices are present in the domain XML");

@@ -307,7 +307,7 @@ topology:
         n = (unsigned long long)cpu->sockets * cpu->dies * (cpu->clusters ? cpu->clusters : 1) *
             cpu->cores * cpu->threads;
         if (n != def->vcpus)
-            return mv_error_report(-EINVAL, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_DOMAIN,
+            return mv_error_report(-EINVAL, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
                                    "CPU topology doesn't match maximum vcpu count");
     }
     return 0;

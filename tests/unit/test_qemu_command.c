@@ -2,8 +2,8 @@
  * Tests for virtqemud/qemu_domain_defaults (what defining a domain adds)
  * and virtqemud/qemu_command (the QEMU command line), data-driven:
  *
- *   tests/data/qemuxml2xml/NAME.in.xml  -> NAME.out.xml (or NAME.err, the
- *       error message), as `virsh dumpxml --inactive` prints it after
+ *   tests/data/qemuxml2xml/NAME.in.xml  -> NAME.out.xml (or NAME.err: the
+ *       error code, domain and message), as `virsh dumpxml --inactive` prints it after
  *       `virsh define`; the expected files were checked against what
  *       libvirtd 9.0 prints for the same input.
  *   tests/data/qemuxml2argv/NAME.xml    -> NAME.args, one argument a line,
@@ -163,9 +163,12 @@ static void test_xml2xml(void)
         mv_error_reset();
         r = qemu_domain_post_parse(def);
         if (r < 0) {
+            const mv_error *e = mv_error_last();
             char msg[1100];
 
-            snprintf(msg, sizeof(msg), "%s\n", mv_error_last() ? mv_error_last()->message : "?");
+            /* libvirt's error code and domain, then the message */
+            snprintf(msg, sizeof(msg), "%d %d %s\n", e ? e->code : -1, e ? e->domain : -1,
+                     e ? e->message : "?");
             check_golden(err, msg);
             if (!update_golden && access(out, F_OK) == 0) {
                 fprintf(stderr, "%s: expected success\n", path);
