@@ -250,8 +250,11 @@ static const char *info_alias(const mv_domain_device_info *info, char *buf, size
 {
     va_list ap;
 
-    if (info && info->alias)
-        return info->alias;
+    /* Always into buf: callers may use either buf or the return value. */
+    if (info && info->alias) {
+        snprintf(buf, n, "%s", info->alias);
+        return buf;
+    }
     va_start(ap, fmt);
     vsnprintf(buf, n, fmt, ap);
     va_end(ap);

@@ -250,6 +250,9 @@ class Domains(DaemonTestCase):
         self.define()
         out = virsh("domxml-to-native", "qemu-argv", "--domain", "guest1").stdout
         self.assertIn("/usr/bin/qemu-system-x86_64", out)
+        # the device names the live XML will carry
+        self.assertIn('"id":"virtio-disk0"', out)
+        self.assertIn('"id":"sata0-0-0"', out)
         self.assertIn("-name guest=guest1", out)
         self.assertIn("-nodefaults", out)
 

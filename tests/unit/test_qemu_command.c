@@ -301,6 +301,19 @@ static void test_xml2argv(void)
             CHECK(text != NULL);
             if (text)
                 check_golden(args, text);
+            /* The live definition carries the aliases: the command line
+             * built from it must name the devices the same way. */
+            char **again = NULL;
+            CHECK_INT(qemu_command_assign_aliases(def), 0);
+            if (build_argv(def, rundir, true, &again) == 0) {
+                char *text2 = join_lines(again);
+                if (text && text2 && strcmp(text, text2) != 0) {
+                    fprintf(stderr, "%s: command line changes once aliases are assigned\n", path);
+                    test_failures++;
+                }
+                free(text2);
+            }
+            qemu_command_free(again);
             free(text);
         }
         qemu_command_free(argv);
