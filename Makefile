@@ -13,7 +13,8 @@ RUN_DEPS = meson ninja-build pkg-config gcc libc6-dev rpcsvc-proto \
 # schemas, sanitizer and fuzzer runtimes, socket activation.
 CHECK_DEPS = $(RUN_DEPS) python3 python3-libvirt libvirt-daemon libvirt-daemon-driver-qemu \
 	libvirt-dev libxml2-utils systemd clang libclang-rt-14-dev iproute2 util-linux \
-	procps gnutls-bin dnsmasq-base
+	procps gnutls-bin dnsmasq-base virtinst qemu-system-gui ovmf qemu-block-extra \
+	swtpm swtpm-tools
 
 .PHONY: all deps-run deps-check build build-asan run stop check unit unit-asan \
 	integration fuzz bench clean
@@ -74,15 +75,17 @@ check: deps-check build build-asan
 	tests/integration/run.sh $(BUILD)
 	$(MAKE) fuzz
 	tests/bench/run-bench.sh --quick --build $(BUILD) --json $(BUILD)/bench-quick.json $(BUILD)/virtqemud/virtqemud
+	tests/bench/run-domain-bench.sh --quick --storage tmpfs --build $(BUILD) --json $(BUILD)/domain-bench-quick.json $(BUILD)/virtqemud/virtqemud
 
 # Short fuzzing runs from the seed corpora: a smoke test that each target
 # still builds and survives; long campaigns are run by hand.
 fuzz: $(FUZZ_BUILD)/build.ninja
-	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz_packet tests/fuzz/fuzz_conf_file
+	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz_packet tests/fuzz/fuzz_conf_file tests/fuzz/fuzz_domain_conf
 	tests/fuzz/run.sh $(FUZZ_BUILD) 30
 
 bench: deps-check build
 	tests/bench/run-bench.sh --build $(BUILD) --json $(BUILD)/bench.json $(BUILD)/virtqemud/virtqemud
+	tests/bench/run-domain-bench.sh --build $(BUILD) --json $(BUILD)/domain-bench.json $(BUILD)/virtqemud/virtqemud
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
