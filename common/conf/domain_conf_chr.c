@@ -66,8 +66,8 @@ static int chr_type_parse(dparse *p, xmlNodePtr n, mv_domain_chr_source *src)
 }
 
 /* The <source> (and <protocol>) children of n for the backend type
- * already in src->type; elem names n in messages. */
-int dx_chr_source_parse(dparse *p, xmlNodePtr n, const char *elem, mv_domain_chr_source *src)
+ * already in src->type. */
+int dx_chr_source_parse(dparse *p, xmlNodePtr n, mv_domain_chr_source *src)
 {
     static const char *const modes[] = { "bind", "connect", NULL };
     static const char *const protocols[] = { "raw", "telnet", "telnets", "tls", NULL };
@@ -148,7 +148,6 @@ int dx_chr_source_parse(dparse *p, xmlNodePtr n, const char *elem, mv_domain_chr
     default:
         break;
     }
-    (void)elem;
     return p->oom ? -ENOMEM : 0;
 }
 
@@ -314,7 +313,7 @@ int dx_chr_parse(dparse *p, xmlNodePtr n, mv_chr_device device, mv_domain_chr **
     /* The pty a running domain got: live data, shown again from the source. */
     free(dx_attr(p, n, "tty"));
     if ((r = chr_type_parse(p, n, &chr->source)) < 0 ||
-        (r = dx_chr_source_parse(p, n, dx_chr_device_names[device], &chr->source)) < 0 ||
+        (r = dx_chr_source_parse(p, n, &chr->source)) < 0 ||
         (r = chr_target_parse(p, n, chr)) < 0)
         return r;
     return dx_info_parse(p, n, &chr->info, false);
@@ -391,7 +390,7 @@ int dx_redirdev_parse(dparse *p, xmlNodePtr n, mv_domain_redirdev **ret)
     if (r == 0 && !(rd->bus = dx_strdup(p, "usb")))
         return -ENOMEM;
     if ((r = chr_type_parse(p, n, &rd->source)) < 0 ||
-        (r = dx_chr_source_parse(p, n, "redirdev", &rd->source)) < 0)
+        (r = dx_chr_source_parse(p, n, &rd->source)) < 0)
         return r;
     return dx_info_parse(p, n, &rd->info, true);
 }
@@ -478,7 +477,7 @@ int dx_rng_parse(dparse *p, xmlNodePtr n, mv_domain_rng **ret)
         if (!dx_has_attr(c, "type"))
             return dx_err_missing("type", "backend");
         rng->backend_type = dx_strdup(p, dx_chr_type_names[rng->egd.type]);
-        if ((r = dx_chr_source_parse(p, c, "backend", &rng->egd)) < 0)
+        if ((r = dx_chr_source_parse(p, c, &rng->egd)) < 0)
             return r;
     }
     return dx_info_parse(p, n, &rng->info, false);

@@ -220,7 +220,7 @@ void dx_device_clear(mv_domain_device *dev);
 int dx_chr_parse(dparse *p, xmlNodePtr n, mv_chr_device device, mv_domain_chr **ret);
 void dx_chr_format(dbuf *b, const mv_domain_chr *chr, unsigned flags);
 void dx_chr_free(mv_domain_chr *chr);
-int dx_chr_source_parse(dparse *p, xmlNodePtr n, const char *elem, mv_domain_chr_source *src);
+int dx_chr_source_parse(dparse *p, xmlNodePtr n, mv_domain_chr_source *src);
 void dx_chr_source_format(dbuf *b, const mv_domain_chr_source *src, unsigned flags);
 void dx_chr_source_clear(mv_domain_chr_source *src);
 

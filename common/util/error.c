@@ -34,7 +34,7 @@ static const char *code_prefix(int code)
     }
 }
 
-__attribute__((format(printf, 5, 0)))
+__attribute__((format(printf, 5, 0), nonnull(5)))
 static int report(int ret, int code, int domain, int prefixed, const char *fmt, va_list ap)
 {
     const char *prefix = prefixed ? code_prefix(code) : NULL;
