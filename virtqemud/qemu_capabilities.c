@@ -115,6 +115,11 @@ static unsigned int probe_timeout_ms = 10000;
 static const char *const default_dirs[] = { "/usr/local/bin", "/usr/bin", "/usr/libexec", NULL };
 static char *search_dirs[MAX_SEARCH_DIRS + 1];
 static bool custom_dirs;
+/* The search directories' mtimes at the last scan: a binary can only
+ * appear, vanish or be replaced by a rename if its directory changes, so
+ * while none did only the binaries already found need a stat. */
+static struct timespec dir_mtimes[MAX_SEARCH_DIRS + 1];
+static bool scanned;
 static bool have_host_cpu;
 static mv_caps_host_cpu host_cpu;
 
@@ -161,6 +166,7 @@ void qemu_caps_set_search_dirs(const char *const *dirs)
     for (size_t i = 0; dirs && dirs[i] && i < MAX_SEARCH_DIRS; i++)
         search_dirs[i] = strdup(dirs[i]);
     custom_dirs = search_dirs[0] != NULL;
+    scanned = false;
     pthread_mutex_unlock(&lock);
 }
 
@@ -184,6 +190,7 @@ void qemu_caps_flush(void)
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < NBINARIES; i++)
         binary_clear(&bins[i]);
+    scanned = false;
     pthread_mutex_unlock(&lock);
 }
 
@@ -569,10 +576,31 @@ static bool find_binary(const char *name, char **ret_path, file_key *ret_key)
     return false;
 }
 
+static bool dirs_unchanged(void)
+{
+    const char *const *dirs = custom_dirs ? (const char *const *)search_dirs : default_dirs;
+    bool same = scanned;
+
+    for (size_t i = 0; dirs[i] && i < ELEMENTSOF(dir_mtimes); i++) {
+        struct stat st;
+        struct timespec t = { 0 };
+
+        if (stat(dirs[i], &st) == 0)
+            t = st.st_mtim;
+        if (t.tv_sec != dir_mtimes[i].tv_sec || t.tv_nsec != dir_mtimes[i].tv_nsec)
+            same = false;
+        dir_mtimes[i] = t;
+    }
+    scanned = true;
+    return same;
+}
+
 /* Bring bins[] in line with the file system; called with the lock held.
  * A binary that cannot be probed is logged and left out. */
 static void refresh_locked(void)
 {
+    bool quick = dirs_unchanged();
+
     for (size_t i = 0; i < NBINARIES; i++) {
         qemu_binary *b = &bins[i];
         _cleanup_free_ char *out = NULL;
@@ -580,6 +608,8 @@ static void refresh_locked(void)
         file_key key;
         int r;
 
+        if (quick && !b->path)
+            continue;
         if (!find_binary(binaries[i], &path, &key)) {
             binary_clear(b);
             continue;
