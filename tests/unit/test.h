@@ -47,4 +47,42 @@ static int test_failures;
         return test_failures ? EXIT_FAILURE : EXIT_SUCCESS;                     \
     } while (0)
 
+#include <stdbool.h>
+#include <unistd.h>
+
+static inline bool test_have_validator(void)
+{
+    return system("command -v virt-xml-validate >/dev/null 2>&1") == 0;
+}
+
+/* Whether xml validates against libvirt's RNG schema (virt-xml-validate,
+ * from Debian's libvirt packages); name says whose output it is. */
+static inline bool test_validate_xml(const char *name, const char *schema, const char *xml)
+{
+    char tmpl[] = "/tmp/mv-validate-XXXXXX";
+    char cmd[256];
+    size_t len = strlen(xml);
+    int fd, rc;
+
+    fd = mkstemp(tmpl);
+    if (fd < 0)
+        return false;
+    if (write(fd, xml, len) != (ssize_t)len) {
+        close(fd);
+        unlink(tmpl);
+        return false;
+    }
+    close(fd);
+    snprintf(cmd, sizeof(cmd), "virt-xml-validate %s %s >/dev/null 2>&1", tmpl, schema);
+    rc = system(cmd);
+    if (rc != 0) {
+        fprintf(stderr, "%s: does not validate against the %s schema:\n", name, schema);
+        snprintf(cmd, sizeof(cmd), "virt-xml-validate %s %s >&2", tmpl, schema);
+        if (system(cmd) < 0)
+            fprintf(stderr, "cannot run virt-xml-validate\n");
+    }
+    unlink(tmpl);
+    return rc == 0;
+}
+
 #endif

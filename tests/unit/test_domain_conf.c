@@ -36,7 +36,6 @@
 
 #define DATA TEST_DATA_DIR "/domain"
 
-static bool have_validator;
 
 static char *read_text(const char *path)
 {
@@ -91,35 +90,6 @@ static void show_diff(const char *name, const char *expected, const char *actual
         fprintf(stderr, "cannot run diff\n");
     unlink(tmpl_e);
     unlink(tmpl_a);
-}
-
-static bool validate(const char *name, const char *xml)
-{
-    char tmpl[] = "/tmp/domconf-validate-XXXXXX";
-    char cmd[256];
-    int fd, rc;
-
-    if (!have_validator)
-        return true;
-    fd = mkstemp(tmpl);
-    if (fd < 0)
-        return false;
-    if (write(fd, xml, strlen(xml)) != (ssize_t)strlen(xml)) {
-        close(fd);
-        unlink(tmpl);
-        return false;
-    }
-    close(fd);
-    snprintf(cmd, sizeof(cmd), "virt-xml-validate %s domain >/dev/null 2>&1", tmpl);
-    rc = system(cmd);
-    if (rc != 0) {
-        fprintf(stderr, "%s: the output does not validate against the domain schema:\n", name);
-        snprintf(cmd, sizeof(cmd), "virt-xml-validate %s domain >&2", tmpl);
-        if (system(cmd) < 0)
-            fprintf(stderr, "cannot run virt-xml-validate\n");
-    }
-    unlink(tmpl);
-    return rc == 0;
 }
 
 static void flags_of(const char *dir, const char *name, unsigned *parse, unsigned *format)
@@ -178,7 +148,7 @@ static void check_output(const char *name, const char *expected, mv_domain_def *
         show_diff(name, expected, out);
         test_failures++;
     }
-    if (!validate(name, out))
+    if (!test_validate_xml(name, "domain", out))
         test_failures++;
     /* format(parse(out)) == out */
     r = mv_domain_def_parse(out, pflags, &def2);
@@ -364,7 +334,7 @@ static void run_ops(const char *dir, const char *name, bool print)
             show_diff(name, expected, out);
             test_failures++;
         }
-        if (!validate(name, out))
+        if (!test_validate_xml(name, "domain", out))
             test_failures++;
     }
     mv_domain_def_free(def);
@@ -490,7 +460,7 @@ static void test_api(void)
     def = NULL;
 
     /* VIR_DOMAIN_DEFINE_VALIDATE: the schema too. */
-    if (have_validator) {
+    if (test_have_validator()) {
         static const char bad_machine[] =
             "<domain type='kvm'><name>v</name><memory>1024</memory>"
             "<os><type machine='pc q35'>hvm</type></os></domain>";
@@ -574,9 +544,8 @@ int main(int argc, char **argv)
         TEST_DONE();
     }
 
-    have_validator = system("command -v virt-xml-validate >/dev/null 2>&1") == 0;
-    if (!have_validator)
-        fprintf(stderr, "virt-xml-validate not found: outputs are not checked against the schema\n");
+    /* make check installs it: without it the schema checks would be skipped */
+    CHECK(test_have_validator());
 
     n = list_cases(DATA, ".in.xml", &names);
     for (size_t i = 0; i < n; i++) {

@@ -198,6 +198,9 @@ static void test_xml2xml(void)
         mv_domain_def_free(def);
         if (!xml)
             continue;
+        /* what virsh dumpxml shows after define is valid libvirt XML */
+        if (!test_validate_xml(path, "domain", xml))
+            test_failures++;
         check_golden(out, xml);
 
         /* Defining the result again (virsh edit) adds nothing; the parser
