@@ -7,6 +7,7 @@
 #include <string.h>
 #include <systemd/sd-id128.h>
 
+#include "conf/xml_escape.h"
 #include "conf/capabilities_conf.h"
 #include "util/cleanup.h"
 #include "util/hostinfo.h"
@@ -451,21 +452,6 @@ int mv_caps_probe_host(mv_caps *caps, const char *host_uuid)
 
 /* ---- formatter ---- */
 
-/* Escape for text and for single-quoted attribute values. */
-static void put_esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f); break;
-        }
-    }
-}
-
 /* Sizes print in the largest binary unit that keeps them whole. */
 static void put_scaled(FILE *f, unsigned long long bytes)
 {
@@ -482,7 +468,7 @@ static void put_scaled(FILE *f, unsigned long long bytes)
 static void format_cpu(FILE *f, const mv_caps_host_cpu *cpu)
 {
     fputs("    <cpu>\n      <arch>", f);
-    put_esc(f, cpu->arch);
+    mv_xml_put_escaped(f, cpu->arch);
     fputs("</arch>\n", f);
     if (cpu->model)
         fprintf(f, "      <model>%s</model>\n", cpu->model);
@@ -534,7 +520,7 @@ static void format_numa(FILE *f, const mv_host_numa_info *numa)
             }
             fprintf(f, "            <cpu id='%u' socket_id='%u' die_id='%u' core_id='%u' siblings='",
                     cpu->id, cpu->socket_id, cpu->die_id, cpu->core_id);
-            put_esc(f, cpu->siblings ? cpu->siblings : "");
+            mv_xml_put_escaped(f, cpu->siblings ? cpu->siblings : "");
             fputs("'/>\n", f);
         }
         fputs("          </cpus>\n        </cell>\n", f);
@@ -584,7 +570,7 @@ static void format_host(FILE *f, const mv_caps *caps)
             fprintf(f, "      <bank id='%u' level='%u' type='%s' ", b->id, b->level, b->type);
             put_scaled(f, b->size_bytes);
             fputs(" cpus='", f);
-            put_esc(f, b->cpus);
+            mv_xml_put_escaped(f, b->cpus);
             fputs("'/>\n", f);
         }
         fputs("    </cache>\n", f);
@@ -592,11 +578,11 @@ static void format_host(FILE *f, const mv_caps *caps)
     for (size_t i = 0; i < caps->nsecmodels; i++) {
         const mv_caps_secmodel *s = &caps->secmodels[i];
         fprintf(f, "    <secmodel>\n      <model>%s</model>\n      <doi>", s->model);
-        put_esc(f, s->doi);
+        mv_xml_put_escaped(f, s->doi);
         fputs("</doi>\n", f);
         for (size_t j = 0; j < s->nlabels; j++) {
             fprintf(f, "      <baselabel type='%s'>", s->labels[j].type);
-            put_esc(f, s->labels[j].label);
+            mv_xml_put_escaped(f, s->labels[j].label);
             fputs("</baselabel>\n", f);
         }
         fputs("    </secmodel>\n", f);
@@ -607,11 +593,11 @@ static void format_host(FILE *f, const mv_caps *caps)
 static void format_guest(FILE *f, const mv_caps_guest *g)
 {
     fprintf(f, "  <guest>\n    <os_type>%s</os_type>\n    <arch name='", g->os_type ? g->os_type : "hvm");
-    put_esc(f, g->arch);
+    mv_xml_put_escaped(f, g->arch);
     fprintf(f, "'>\n      <wordsize>%d</wordsize>\n", g->wordsize);
     if (g->emulator) {
         fputs("      <emulator>", f);
-        put_esc(f, g->emulator);
+        mv_xml_put_escaped(f, g->emulator);
         fputs("</emulator>\n", f);
     }
     for (size_t i = 0; i < g->nmachines; i++) {
@@ -619,7 +605,7 @@ static void format_guest(FILE *f, const mv_caps_guest *g)
         fputs("      <machine", f);
         if (m->canonical) {
             fputs(" canonical='", f);
-            put_esc(f, m->canonical);
+            mv_xml_put_escaped(f, m->canonical);
             fputc('\'', f);
         }
         if (m->max_cpus > 0)
@@ -627,7 +613,7 @@ static void format_guest(FILE *f, const mv_caps_guest *g)
         if (m->deprecated)
             fputs(" deprecated='yes'", f);
         fputc('>', f);
-        put_esc(f, m->name);
+        mv_xml_put_escaped(f, m->name);
         fputs("</machine>\n", f);
     }
     for (size_t i = 0; i < g->ndomains; i++)

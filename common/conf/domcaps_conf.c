@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/xml_escape.h"
 #include "conf/domcaps_conf.h"
 #include "util/cleanup.h"
 
@@ -152,25 +153,10 @@ int mv_domcaps_add_host_model_feature(mv_domcaps *caps, const char *policy, cons
 
 /* ---- formatter ---- */
 
-/* Escape for text and for single-quoted attribute values. */
-static void put_esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f); break;
-        }
-    }
-}
-
 static void put_text_elem(FILE *f, int indent, const char *name, const char *text)
 {
     fprintf(f, "%*s<%s>", indent, "", name);
-    put_esc(f, text);
+    mv_xml_put_escaped(f, text);
     fprintf(f, "</%s>\n", name);
 }
 
@@ -254,13 +240,13 @@ static void format_cpu(FILE *f, const mv_domcaps *caps)
     fprintf(f, "    <mode name='host-model' supported='%s'", yesno(caps->host_model));
     if (caps->host_model && caps->host_model_name) {
         fputs(">\n      <model fallback='forbid'>", f);
-        put_esc(f, caps->host_model_name);
+        mv_xml_put_escaped(f, caps->host_model_name);
         fputs("</model>\n", f);
         if (caps->host_model_vendor)
             put_text_elem(f, 6, "vendor", caps->host_model_vendor);
         for (size_t i = 0; i < caps->nhost_model_features; i++) {
             fprintf(f, "      <feature policy='%s' name='", caps->host_model_features[i].policy);
-            put_esc(f, caps->host_model_features[i].name);
+            mv_xml_put_escaped(f, caps->host_model_features[i].name);
             fputs("'/>\n", f);
         }
         fputs("    </mode>\n", f);
@@ -275,9 +261,9 @@ static void format_cpu(FILE *f, const mv_domcaps *caps)
             const mv_domcaps_cpu_model *m = &caps->custom_models[i];
             fprintf(f, "      <model usable='%s'%s vendor='", m->usable,
                     m->deprecated ? " deprecated='yes'" : "");
-            put_esc(f, m->vendor ? m->vendor : "unknown");
+            mv_xml_put_escaped(f, m->vendor ? m->vendor : "unknown");
             fputs("'>", f);
-            put_esc(f, m->name);
+            mv_xml_put_escaped(f, m->name);
             fputs("</model>\n", f);
         }
         fputs("    </mode>\n", f);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "conf/xml_escape.h"
 #include "conf/sysinfo_conf.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -41,24 +42,6 @@ static const struct dmi_entry {
     { "chassis", "serial", "chassis_serial" },
     { "chassis", "asset", "chassis_asset_tag" },
 };
-
-static void put_esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            /* Firmware strings are meant to be ASCII; control bytes would
-             * make the document ill-formed, so they become spaces. */
-            fputc((unsigned char)*s < 0x20 && *s != '\t' ? ' ' : *s, f);
-            break;
-        }
-    }
-}
 
 static int not_available(void)
 {
@@ -102,7 +85,7 @@ int mv_sysinfo_format_host(char **ret_xml)
             for (char *p = value; *p; p++)
                 *p = (char)toupper((unsigned char)*p);
         fprintf(f, "    <entry name='%s'>", e->name);
-        put_esc(f, value);
+        mv_xml_put_escaped(f, value);
         fputs("</entry>\n", f);
         nentries++;
     }
