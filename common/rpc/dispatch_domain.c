@@ -12,14 +12,6 @@
 
 #define XML_SECURE 1u       /* virDomainXMLFlags */
 
-#define DRIVER_FN(call, fn) ({                                                  \
-        const mv_hypervisor_driver *_hv = (call)->conn->hypervisor;             \
-        if (!_hv || !_hv->fn)                                                   \
-            return mv_error_report(-ENOTSUP, MV_ERR_NO_SUPPORT, MV_FROM_NONE,   \
-                                   "%s", (call)->route->api);                   \
-        _hv->fn;                                                                \
-    })
-
 /* The wire's reference, borrowed: valid while the arguments are. */
 static mv_domain_ref ref_of(const mv_nonnull_domain *d)
 {

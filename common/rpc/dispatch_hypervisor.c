@@ -13,15 +13,6 @@
 #define LIST_ACTIVE 1u      /* virConnectListAllDomains flags */
 #define LIST_INACTIVE 2u
 
-/* The driver's function, or an error naming the API it lacks. */
-#define DRIVER_FN(call, fn) ({                                                  \
-        const mv_hypervisor_driver *_hv = (call)->conn->hypervisor;             \
-        if (!_hv || !_hv->fn)                                                   \
-            return mv_error_report(-ENOTSUP, MV_ERR_NO_SUPPORT, MV_FROM_NONE,   \
-                                   "%s", (call)->route->api);                   \
-        _hv->fn;                                                                \
-    })
-
 void mv_domain_refs_free(mv_domain_ref *refs, size_t n)
 {
     for (size_t i = 0; i < n; i++)
