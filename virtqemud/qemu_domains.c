@@ -303,7 +303,7 @@ int qemu_domains_load(qemu_domains *doms, int (*post_parse)(mv_domain_def *def))
             break;
         mv_error_reset();
         if (mv_read_file(path, DEF_FILE_MAX, &xml, NULL) < 0 ||
-            mv_domain_def_parse(xml, MV_DOMAIN_XML_INACTIVE, &def) < 0 ||
+            mv_domain_def_parse(xml, 0, &def) < 0 ||
             (post_parse && post_parse(def) < 0)) {
             log_error("cannot load domain definition %s: %s", path,
                       mv_error_last() ? mv_error_last()->message : "unreadable");

@@ -121,11 +121,12 @@ int qemu_connect_list_all_domains(mv_conn *conn, unsigned flags, mv_domain_ref *
 
 /*----- define and undefine -----*/
 
-/* Parse, apply QEMU's defaults, check it is for us. */
-static int parse_def(const char *xml, mv_domain_def **ret)
+/* Parse (parse_flags: MV_DOMAIN_PARSE_*), apply QEMU's defaults, check it
+ * is for us. */
+static int parse_def(const char *xml, unsigned parse_flags, mv_domain_def **ret)
 {
     mv_domain_def *def = NULL;
-    int r = mv_domain_def_parse(xml, MV_DOMAIN_XML_INACTIVE, &def);
+    int r = mv_domain_def_parse(xml, parse_flags, &def);
 
     if (r < 0)
         return r;
@@ -151,7 +152,7 @@ int qemu_domain_define_xml(mv_conn *conn, const char *xml, unsigned flags, mv_do
     int r;
 
     CHECK_FLAGS(flags, DEFINE_VALIDATE, "virDomainDefineXMLFlags");
-    r = parse_def(xml, &def);
+    r = parse_def(xml, (flags & DEFINE_VALIDATE) ? MV_DOMAIN_PARSE_VALIDATE : 0, &def);
     if (r < 0)
         return r;
     qemu_domains_lock(qemu_driver.doms);
@@ -246,7 +247,7 @@ int qemu_connect_domain_xml_to_native(mv_conn *conn, const char *format, const c
     if (strcmp(format, "qemu-argv") != 0)
         return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
                                "unsupported config type %s", format);
-    r = parse_def(xml, &def);
+    r = parse_def(xml, 0, &def);
     if (r < 0)
         return r;
     r = qemu_driver_command_line(def, ret);
@@ -433,7 +434,7 @@ static int change_device(qemu_dom *dom, int op, const char *xml, unsigned flags)
         return r;
     r = mv_domain_def_copy(dom->def, &copy);
     if (r >= 0)
-        r = mv_domain_device_parse(copy, xml, MV_DOMAIN_XML_INACTIVE, &dev);
+        r = mv_domain_device_parse(copy, xml, 0, &dev);
     if (r >= 0) {
         switch (op) {
         case MV_DEVICE_ATTACH: r = mv_domain_def_attach_device(copy, dev); break;

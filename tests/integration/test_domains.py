@@ -135,6 +135,16 @@ class Domains(DaemonTestCase):
         virsh("change-media", "guest1", "sda", "/tmp/some.iso", "--insert", "--config")
         self.assertIn("<source file='/tmp/some.iso'/>", virsh("dumpxml", "guest1").stdout)
 
+    def test_define_validate(self):
+        bad = open(GUEST).read().replace("<features>", "<features><bogus/>")
+        p = subprocess.run(["virsh", "-c", "qemu:///system", "define", "--validate", "/dev/stdin"],
+                           input=open(GUEST).read(), capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = subprocess.run(["virsh", "-c", "qemu:///system", "define", "--validate", "/dev/stdin"],
+                           input=bad.replace("guest1", "guest9"), capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(virsh("list", "--all", "--name").stdout.split(), ["guest1"])
+
     def test_edit_round_trip(self):
         self.define()
         p = virsh("edit", "guest1",
