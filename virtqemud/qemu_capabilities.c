@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "qemu_json.h"
 #include "qemu_capabilities.h"
 #include "conf/capabilities_conf.h"
 #include "util/cleanup.h"
@@ -88,15 +89,9 @@ typedef struct qemu_machine {
     bool deprecated;
 } qemu_machine;
 
-/* What identifies one version of a binary file. */
-typedef struct file_key {
-    unsigned long long dev, ino, size;
-    long long mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
-} file_key;
-
 typedef struct qemu_binary {
     char *path;                     /* NULL: not installed */
-    file_key key;
+    mv_file_key key;
     bool failed;                    /* probing this version failed: don't retry */
     unsigned long long version;
     size_t nmachines;
@@ -372,16 +367,10 @@ static int run_probe(const char *path, char **ret_out)
     return run_qmp_session(path, &o, ret_out);
 }
 
-static json_object *get(json_object *o, const char *key)
-{
-    json_object *v;
-    return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 static int add_machine(qemu_binary *b, json_object *m)
 {
-    json_object *name = get(m, "name"), *alias = get(m, "alias");
-    json_object *def = get(m, "is-default"), *cpu_max = get(m, "cpu-max"), *dep = get(m, "deprecated");
+    json_object *name = qemu_json_get(m, "name"), *alias = qemu_json_get(m, "alias");
+    json_object *def = qemu_json_get(m, "is-default"), *cpu_max = qemu_json_get(m, "cpu-max"), *dep = qemu_json_get(m, "deprecated");
     qemu_machine *t, *slot;
 
     if (!name || !json_object_is_type(name, json_type_string))
@@ -430,17 +419,17 @@ static int parse_probe(const char *path, char *out, qemu_binary *b)
         o = json_tokener_parse(line);
         if (!o)
             continue;
-        id = get(o, "id");
+        id = qemu_json_get(o, "id");
         idstr = id ? json_object_get_string(id) : "";
-        ret = get(o, "return");
-        if (get(o, "error")) {
-            json_object *desc = get(get(o, "error"), "desc");
+        ret = qemu_json_get(o, "return");
+        if (qemu_json_get(o, "error")) {
+            json_object *desc = qemu_json_get(qemu_json_get(o, "error"), "desc");
             log_warn("%s: QMP %s failed: %s", path, idstr, desc ? json_object_get_string(desc) : "?");
         } else if (ret && strcmp(idstr, "version") == 0) {
-            json_object *q = get(ret, "qemu");
-            b->version = (unsigned long long)json_object_get_int(get(q, "major")) * 1000000 +
-                         (unsigned long long)json_object_get_int(get(q, "minor")) * 1000 +
-                         (unsigned long long)json_object_get_int(get(q, "micro"));
+            json_object *q = qemu_json_get(ret, "qemu");
+            b->version = (unsigned long long)json_object_get_int(qemu_json_get(q, "major")) * 1000000 +
+                         (unsigned long long)json_object_get_int(qemu_json_get(q, "minor")) * 1000 +
+                         (unsigned long long)json_object_get_int(qemu_json_get(q, "micro"));
             got_version = b->version > 0;
         } else if (ret && strcmp(idstr, "machines") == 0 && json_object_is_type(ret, json_type_array)) {
             for (size_t i = 0; r >= 0 && i < json_object_array_length(ret); i++)
@@ -466,7 +455,7 @@ static char *cache_file(const char *name)
     return asprintf(&p, "%s/qemu-system-%s.json", cache_dir, name) < 0 ? NULL : p;
 }
 
-static json_object *key_to_json(const file_key *k)
+static json_object *key_to_json(const mv_file_key *k)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "dev", json_object_new_uint64(k->dev));
@@ -526,12 +515,12 @@ static bool cache_load(const char *name, qemu_binary *b)
     if (!(o = json_tokener_parse(data)))
         return false;
     want = key_to_json(&b->key);
-    ms = get(o, "machines");
-    if (json_object_get_int(get(o, "format")) == CACHE_FORMAT &&
-        strcmp(json_object_get_string(get(o, "modvirt")) ?: "", MODVIRT_VERSION) == 0 &&
-        strcmp(json_object_get_string(get(o, "path")) ?: "", b->path) == 0 &&
-        json_object_equal(get(o, "key"), want) && json_object_is_type(ms, json_type_array)) {
-        b->version = json_object_get_uint64(get(o, "version"));
+    ms = qemu_json_get(o, "machines");
+    if (json_object_get_int(qemu_json_get(o, "format")) == CACHE_FORMAT &&
+        strcmp(json_object_get_string(qemu_json_get(o, "modvirt")) ?: "", MODVIRT_VERSION) == 0 &&
+        strcmp(json_object_get_string(qemu_json_get(o, "path")) ?: "", b->path) == 0 &&
+        json_object_equal(qemu_json_get(o, "key"), want) && json_object_is_type(ms, json_type_array)) {
+        b->version = json_object_get_uint64(qemu_json_get(o, "version"));
         ok = b->version > 0;
         for (size_t i = 0; ok && i < json_object_array_length(ms); i++)
             ok = add_machine(b, json_object_array_get_idx(ms, i)) == 0;
@@ -554,7 +543,7 @@ static bool cache_load(const char *name, qemu_binary *b)
 
 /* ---- the set of binaries ---- */
 
-static bool find_binary(const char *name, char **ret_path, file_key *ret_key)
+static bool find_binary(const char *name, char **ret_path, mv_file_key *ret_key)
 {
     const char *const *dirs = custom_dirs ? (const char *const *)search_dirs : default_dirs;
 
@@ -565,11 +554,7 @@ static bool find_binary(const char *name, char **ret_path, file_key *ret_key)
         snprintf(path, sizeof(path), "%s/qemu-system-%s", dirs[i], name);
         if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
             continue;
-        *ret_key = (file_key) {
-            .dev = st.st_dev, .ino = st.st_ino, .size = (unsigned long long)st.st_size,
-            .mtime_sec = st.st_mtim.tv_sec, .mtime_nsec = st.st_mtim.tv_nsec,
-            .ctime_sec = st.st_ctim.tv_sec, .ctime_nsec = st.st_ctim.tv_nsec,
-        };
+        mv_file_key_of(&st, ret_key);
         *ret_path = strdup(path);
         return *ret_path != NULL;
     }
@@ -605,7 +590,7 @@ static void refresh_locked(void)
         qemu_binary *b = &bins[i];
         _cleanup_free_ char *out = NULL;
         char *path = NULL;
-        file_key key;
+        mv_file_key key;
         int r;
 
         if (quick && !b->path)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "qemu_json.h"
 #include "qemu_domcaps.h"
 #include "qemu_capabilities.h"
 #include "qemu_domcaps_probe.h"
@@ -101,18 +102,6 @@ void qemu_domcaps_set_firmware_dirs(const char *const *dirs)
 
 /* ---- firmware descriptors ---- */
 
-static json_object *get(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-    json_object *v = get(o, key);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 typedef struct fw_file {
     char name[256];
     char path[4096];
@@ -166,11 +155,11 @@ static bool json_array_has(json_object *arr, const char *s)
 
 static bool fw_targets(json_object *fw, const char *target, const char *machine_name)
 {
-    json_object *targets = get(fw, "targets");
+    json_object *targets = qemu_json_get(fw, "targets");
 
     for (size_t i = 0; targets && i < json_object_array_length(targets); i++) {
-        json_object *t = json_object_array_get_idx(targets, i), *ms = get(t, "machines");
-        if (strcmp(get_str(t, "architecture") ?: "", target) != 0)
+        json_object *t = json_object_array_get_idx(targets, i), *ms = qemu_json_get(t, "machines");
+        if (strcmp(qemu_json_str(t, "architecture") ?: "", target) != 0)
             continue;
         for (size_t m = 0; ms && m < json_object_array_length(ms); m++)
             if (fnmatch(json_object_get_string(json_object_array_get_idx(ms, m)) ?: "",
@@ -205,15 +194,15 @@ static int fill_os(mv_domcaps *c, const char *arch, const char *machine_name)
         if (mv_read_file(files[i].path, FW_FILE_MAX, &data, &len) < 0 || len == 0 ||
             !(o = json_tokener_parse(data)))
             continue;
-        map = get(o, "mapping");
-        dev = get_str(map, "device") ?: "";
-        file = strcmp(dev, "flash") == 0 ? get_str(get(map, "executable"), "filename")
-               : strcmp(dev, "memory") == 0 ? get_str(map, "filename") : NULL;
+        map = qemu_json_get(o, "mapping");
+        dev = qemu_json_str(map, "device") ?: "";
+        file = strcmp(dev, "flash") == 0 ? qemu_json_str(qemu_json_get(map, "executable"), "filename")
+               : strcmp(dev, "memory") == 0 ? qemu_json_str(map, "filename") : NULL;
         if (file && access(file, R_OK) == 0 && fw_targets(o, dcprobe_qemu_target(arch), machine_name)) {
-            bool is_efi = json_array_has(get(o, "interface-types"), "uefi");
-            bios |= json_array_has(get(o, "interface-types"), "bios");
+            bool is_efi = json_array_has(qemu_json_get(o, "interface-types"), "uefi");
+            bios |= json_array_has(qemu_json_get(o, "interface-types"), "bios");
             efi |= is_efi;
-            sb |= is_efi && json_array_has(get(o, "features"), "secure-boot");
+            sb |= is_efi && json_array_has(qemu_json_get(o, "features"), "secure-boot");
             if (!mv_domcaps_enum_has(&c->loader_values, file))
                 r = mv_domcaps_enum_add(&c->loader_values, file);
         }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "qemu_json.h"
 #include "qemu_domcaps_probe.h"
 #include "qemu_capabilities.h"
 #include "util/cleanup.h"
@@ -170,24 +171,6 @@ void dcprobe_clear(void)
 
 /* ---- reading QMP replies ---- */
 
-static json_object *get(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-    json_object *v = get(o, key);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static bool get_bool(json_object *o, const char *key)
-{
-    json_object *v = get(o, key);
-    return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
-}
-
 typedef int (*reply_fn)(void *ud, const char *id, json_object *ret);
 
 /* Call fn for each successful reply that has an id; failed commands are
@@ -203,12 +186,12 @@ static int for_each_reply(const char *path, char *out, reply_fn fn, void *ud)
 
         if (line[strspn(line, " \t")] != '{' || !(o = json_tokener_parse(line)))
             continue;
-        id = get_str(o, "id");
-        ret = get(o, "return");
+        id = qemu_json_str(o, "id");
+        ret = qemu_json_get(o, "return");
         if (id && ret)
             r = fn(ud, id, ret);
-        else if (id && get(o, "error"))
-            log_debug("%s: QMP %s: %s", path, id, get_str(get(o, "error"), "desc") ?: "?");
+        else if (id && qemu_json_get(o, "error"))
+            log_debug("%s: QMP %s: %s", path, id, qemu_json_str(qemu_json_get(o, "error"), "desc") ?: "?");
         json_object_put(o);
     }
     return r;
@@ -230,7 +213,7 @@ static const char *vendor_name(const char *cpuid_vendor)
 /* A query-cpu-model-expansion reply. */
 static int read_cpu_info(json_object *ret, dcprobe_cpu *info)
 {
-    json_object *props = get(get(ret, "model"), "props");
+    json_object *props = qemu_json_get(qemu_json_get(ret, "model"), "props");
     const char *vendor;
 
     if (!props)
@@ -241,11 +224,11 @@ static int read_cpu_info(json_object *ret, dcprobe_cpu *info)
             (i = feature_index(key)) >= 0)
             feat_set(&info->feat, (size_t)i);
     }
-    vendor = vendor_name(get_str(props, "vendor"));
+    vendor = vendor_name(qemu_json_str(props, "vendor"));
     if (vendor && !(info->vendor = strdup(vendor)))
         return -ENOMEM;
-    info->family = (unsigned int)json_object_get_int(get(props, "family"));
-    info->model = (unsigned int)json_object_get_int(get(props, "model"));
+    info->family = (unsigned int)json_object_get_int(qemu_json_get(props, "family"));
+    info->model = (unsigned int)json_object_get_int(qemu_json_get(props, "model"));
     info->valid = true;
     return 0;
 }
@@ -276,7 +259,7 @@ static int strv_from_names(json_object *arr, const char *key, bool cpu, char ***
     if (!v)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        const char *name = get_str(json_object_array_get_idx(arr, i), key);
+        const char *name = qemu_json_str(json_object_array_get_idx(arr, i), key);
         if (!name || (cpu && (versioned_model(name) || strcmp(name, "max") == 0 ||
                               strcmp(name, "host") == 0 || strcmp(name, "base") == 0)))
             continue;
@@ -294,7 +277,7 @@ static json_object *schema_entry(json_object *schema, const char *name)
 {
     for (size_t i = 0; name && i < json_object_array_length(schema); i++) {
         json_object *e = json_object_array_get_idx(schema, i);
-        const char *n = get_str(e, "name");
+        const char *n = qemu_json_str(e, "name");
         if (n && strcmp(n, name) == 0)
             return e;
     }
@@ -307,7 +290,7 @@ static void read_schema(dcprobe_binary *b, json_object *schema)
 
     for (size_t i = 0; i < json_object_array_length(schema); i++) {
         json_object *e = json_object_array_get_idx(schema, i);
-        const char *name = get_str(e, "name"), *meta = get_str(e, "meta-type");
+        const char *name = qemu_json_str(e, "name"), *meta = qemu_json_str(e, "meta-type");
 
         if (!name || !meta || strcmp(meta, "command") != 0)
             continue;
@@ -317,14 +300,14 @@ static void read_schema(dcprobe_binary *b, json_object *schema)
         b->backup |= strcmp(name, "blockdev-backup") == 0;
     }
     /* The display backends: the enum of query-display-options' "type". */
-    disp = schema_entry(schema, get_str(schema_entry(schema, "query-display-options"), "ret-type"));
-    members = get(disp, "members");
+    disp = schema_entry(schema, qemu_json_str(schema_entry(schema, "query-display-options"), "ret-type"));
+    members = qemu_json_get(disp, "members");
     for (size_t i = 0; members && i < json_object_array_length(members); i++) {
         json_object *m = json_object_array_get_idx(members, i);
-        if (strcmp(get_str(m, "name") ?: "", "type") == 0)
-            type = schema_entry(schema, get_str(m, "type"));
+        if (strcmp(qemu_json_str(m, "name") ?: "", "type") == 0)
+            type = schema_entry(schema, qemu_json_str(m, "type"));
     }
-    values = get(type, "values");
+    values = qemu_json_get(type, "values");
     for (size_t i = 0; values && i < json_object_array_length(values); i++) {
         const char *v = json_object_get_string(json_object_array_get_idx(values, i));
         b->disp_sdl |= strcmp(v, "sdl") == 0;
@@ -335,7 +318,7 @@ static void read_schema(dcprobe_binary *b, json_object *schema)
 
 static int add_machine(dcprobe_binary *b, json_object *m)
 {
-    const char *name = get_str(m, "name"), *alias = get_str(m, "alias");
+    const char *name = qemu_json_str(m, "name"), *alias = qemu_json_str(m, "alias");
     dcprobe_machine *t, *slot;
 
     /* "none" is only good for probing. */
@@ -344,7 +327,7 @@ static int add_machine(dcprobe_binary *b, json_object *m)
     if (!(t = realloc(b->machines, (b->nmachines + 1) * sizeof(*t))))
         return -ENOMEM;
     b->machines = t;
-    if (get_bool(m, "is-default")) {
+    if (qemu_json_bool(m, "is-default")) {
         memmove(&t[1], &t[0], b->nmachines * sizeof(*t));
         slot = &t[0];
     } else {
@@ -352,7 +335,7 @@ static int add_machine(dcprobe_binary *b, json_object *m)
     }
     *slot = (dcprobe_machine) {
         .name = strdup(name), .alias = alias ? strdup(alias) : NULL,
-        .cpu_max = json_object_get_int(get(m, "cpu-max")),
+        .cpu_max = json_object_get_int(qemu_json_get(m, "cpu-max")),
     };
     b->nmachines++;
     return slot->name && (!alias || slot->alias) ? 0 : -ENOMEM;
@@ -364,12 +347,12 @@ static int base_reply(void *ud, const char *id, json_object *ret)
     int r = 0;
 
     if (strcmp(id, "version") == 0) {
-        json_object *q = get(ret, "qemu");
-        b->version = (unsigned long long)json_object_get_int(get(q, "major")) * 1000000 +
-                     (unsigned long long)json_object_get_int(get(q, "minor")) * 1000 +
-                     (unsigned long long)json_object_get_int(get(q, "micro"));
-    } else if (strcmp(id, "target") == 0 && get_str(ret, "arch")) {
-        const char *t = get_str(ret, "arch"), *arch = t;
+        json_object *q = qemu_json_get(ret, "qemu");
+        b->version = (unsigned long long)json_object_get_int(qemu_json_get(q, "major")) * 1000000 +
+                     (unsigned long long)json_object_get_int(qemu_json_get(q, "minor")) * 1000 +
+                     (unsigned long long)json_object_get_int(qemu_json_get(q, "micro"));
+    } else if (strcmp(id, "target") == 0 && qemu_json_str(ret, "arch")) {
+        const char *t = qemu_json_str(ret, "arch"), *arch = t;
         for (size_t i = 0; i < ELEMENTSOF(target_arches); i++)
             if (strcmp(target_arches[i].qemu, t) == 0)
                 arch = target_arches[i].arch;
@@ -437,20 +420,20 @@ static int accel_reply(void *ud, const char *id, json_object *ret)
 
     if (strcmp(id, "defs") == 0 && json_object_is_type(ret, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(ret); i++) {
-            json_object *d = json_object_array_get_idx(ret, i), *un = get(d, "unavailable-features");
-            const char *name = get_str(d, "name");
+            json_object *d = json_object_array_get_idx(ret, i), *un = qemu_json_get(d, "unavailable-features");
+            const char *name = qemu_json_str(d, "name");
             for (size_t m = 0; name && m < a->nmodels; m++) {
                 if (strcmp(a->models[m].name, name) != 0)
                     continue;
                 a->models[m].usable = !un ? "unknown" : json_object_array_length(un) ? "no" : "yes";
-                a->models[m].deprecated = get_bool(d, "deprecated");
+                a->models[m].deprecated = qemu_json_bool(d, "deprecated");
             }
         }
     } else if (strcmp(id, "host") == 0) {
-        json_object *props = get(get(ret, "model"), "props");
-        a->migratable = get(props, "migratable") != NULL;
-        a->hv_spinlocks = get(props, "hv-spinlocks") != NULL;
-        a->hv_vendor_id = get(props, "hv-vendor-id") != NULL;
+        json_object *props = qemu_json_get(qemu_json_get(ret, "model"), "props");
+        a->migratable = qemu_json_get(props, "migratable") != NULL;
+        a->hv_spinlocks = qemu_json_get(props, "hv-spinlocks") != NULL;
+        a->hv_vendor_id = qemu_json_get(props, "hv-vendor-id") != NULL;
         return read_cpu_info(ret, &a->host);
     } else if (id[0] == 'm' && id[1] >= '0' && id[1] <= '9') {
         size_t m = strtoul(id + 1, NULL, 10);
@@ -459,26 +442,26 @@ static int accel_reply(void *ud, const char *id, json_object *ret)
     } else if (strcmp(id, "sev") == 0) {
         unsigned int regs[4] = { 0 };
         a->has_sev = true;
-        a->sev.cbitpos = (unsigned int)json_object_get_int(get(ret, "cbitpos"));
-        a->sev.reduced_phys_bits = (unsigned int)json_object_get_int(get(ret, "reduced-phys-bits"));
+        a->sev.cbitpos = (unsigned int)json_object_get_int(qemu_json_get(ret, "cbitpos"));
+        a->sev.reduced_phys_bits = (unsigned int)json_object_get_int(qemu_json_get(ret, "reduced-phys-bits"));
         /* How many guests the host's SEV runs: CPUID 0x8000001F. */
         if (mv_host_cpuid(0x8000001f, 0, regs) == 0) {
             a->sev.max_guests = regs[2];
             a->sev.max_es_guests = regs[3] ? regs[3] - 1 : 0;
         }
-    } else if (strcmp(id, "sgx") == 0 && get_bool(ret, "sgx")) {
-        json_object *secs = get(ret, "sections");
+    } else if (strcmp(id, "sgx") == 0 && qemu_json_bool(ret, "sgx")) {
+        json_object *secs = qemu_json_get(ret, "sections");
         a->has_sgx = true;
-        a->sgx.flc = get_bool(ret, "flc");
-        a->sgx.sgx1 = get_bool(ret, "sgx1");
-        a->sgx.sgx2 = get_bool(ret, "sgx2");
+        a->sgx.flc = qemu_json_bool(ret, "flc");
+        a->sgx.sgx1 = qemu_json_bool(ret, "sgx1");
+        a->sgx.sgx2 = qemu_json_bool(ret, "sgx2");
         for (size_t i = 0; secs && i < json_object_array_length(secs); i++) {
             json_object *s = json_object_array_get_idx(secs, i);
-            unsigned long long kib = (unsigned long long)json_object_get_int64(get(s, "size")) / 1024;
+            unsigned long long kib = (unsigned long long)json_object_get_int64(qemu_json_get(s, "size")) / 1024;
             a->sgx.section_size_kib += kib;
             if (a->sgx.nsections < ELEMENTSOF(a->sgx.sections))
                 a->sgx.sections[a->sgx.nsections++] = (mv_domcaps_sgx_section) {
-                    .node = (unsigned int)json_object_get_int(get(s, "node")), .size_kib = kib,
+                    .node = (unsigned int)json_object_get_int(qemu_json_get(s, "node")), .size_kib = kib,
                 };
         }
     }
@@ -581,7 +564,7 @@ const dcprobe_accel *dcprobe_get_accel(dcprobe_binary *b, int accel)
 
 /* ---- the cache of binaries ---- */
 
-static int stat_binary(const char *path, dcprobe_file_key *ret)
+static int stat_binary(const char *path, mv_file_key *ret)
 {
     struct stat st;
 
@@ -593,11 +576,7 @@ static int stat_binary(const char *path, dcprobe_file_key *ret)
         return mv_error_report_raw(-e, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                    "QEMU binary %s is not executable: %s", path, strerror(e));
     }
-    *ret = (dcprobe_file_key) {
-        .dev = st.st_dev, .ino = st.st_ino, .size = (unsigned long long)st.st_size,
-        .mtime_sec = st.st_mtim.tv_sec, .mtime_nsec = st.st_mtim.tv_nsec,
-        .ctime_sec = st.st_ctim.tv_sec, .ctime_nsec = st.st_ctim.tv_nsec,
-    };
+    mv_file_key_of(&st, ret);
     return 0;
 }
 
@@ -617,7 +596,7 @@ static void trim_cache(void)
 
 /* A new entry for path, probed; a failed probe is kept too, so that a
  * broken binary costs one probe per version of the file, not one per call. */
-static int new_binary(const char *path, const dcprobe_file_key *key, dcprobe_binary **ret)
+static int new_binary(const char *path, const mv_file_key *key, dcprobe_binary **ret)
 {
     dcprobe_binary *b = calloc(1, sizeof(*b));
     int r;
@@ -649,7 +628,7 @@ static int new_binary(const char *path, const dcprobe_file_key *key, dcprobe_bin
 int dcprobe_lookup_binary(const char *path, dcprobe_binary **ret)
 {
     dcprobe_binary **pp, *b = NULL;
-    dcprobe_file_key key;
+    mv_file_key key;
     int r = stat_binary(path, &key);
 
     if (r < 0)

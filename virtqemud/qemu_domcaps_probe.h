@@ -13,17 +13,13 @@
 #include <stdint.h>
 
 #include "conf/domcaps_conf.h"
+#include "util/fileutil.h"
 
 #define DCPROBE_MAX_FEATURES 256
 
 typedef struct dcprobe_featset {
     uint64_t w[DCPROBE_MAX_FEATURES / 64];
 } dcprobe_featset;
-
-typedef struct dcprobe_file_key {
-    unsigned long long dev, ino, size;
-    long long mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
-} dcprobe_file_key;
 
 /* A CPU as query-cpu-model-expansion describes it (x86 only). */
 typedef struct dcprobe_cpu {
@@ -63,7 +59,7 @@ typedef struct dcprobe_machine {
 typedef struct dcprobe_binary {
     struct dcprobe_binary *next;
     char *path;
-    dcprobe_file_key key;
+    mv_file_key key;
     char *error;                    /* the probe failed: the message */
     char *arch;                     /* libvirt's name of the target */
     unsigned long long version;     /* major * 1000000 + minor * 1000 + micro */

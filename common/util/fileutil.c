@@ -221,3 +221,16 @@ char *mv_path_join(const char *root, const char *path)
         return NULL;
     return ret;
 }
+
+void mv_file_key_of(const struct stat *st, mv_file_key *ret)
+{
+    /* Zeroed first: the key is compared with memcmp. */
+    memset(ret, 0, sizeof(*ret));
+    ret->dev = st->st_dev;
+    ret->ino = st->st_ino;
+    ret->size = (unsigned long long)st->st_size;
+    ret->mtime_sec = st->st_mtim.tv_sec;
+    ret->mtime_nsec = st->st_mtim.tv_nsec;
+    ret->ctime_sec = st->st_ctim.tv_sec;
+    ret->ctime_nsec = st->st_ctim.tv_nsec;
+}

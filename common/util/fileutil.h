@@ -34,4 +34,14 @@ int mv_mkdir_p(const char *path, mode_t mode);
  */
 char *mv_path_join(const char *root, const char *path);
 
+/* What identifies one version of a file: replacing, rewriting or touching
+ * it changes the key.  Used to notice that a cached probe is stale. */
+typedef struct mv_file_key {
+    unsigned long long dev, ino, size;
+    long long mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+} mv_file_key;
+
+struct stat;
+void mv_file_key_of(const struct stat *st, mv_file_key *ret);
+
 #endif
