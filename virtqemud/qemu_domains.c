@@ -143,9 +143,11 @@ int qemu_domains_get(qemu_domains *doms, const mv_domain_ref *ref, qemu_dom **re
 
     if (!d) {
         uuid_str(ref->uuid, u);
+        if (!ref->name)
+            return mv_error_report(-ENOENT, MV_ERR_NO_DOMAIN, MV_FROM_QEMU,
+                                   "no domain with matching uuid '%s'", u);
         return mv_error_report(-ENOENT, MV_ERR_NO_DOMAIN, MV_FROM_QEMU,
-                               "no domain with matching uuid '%s' (%s)", u,
-                               ref->name ? ref->name : "");
+                               "no domain with matching uuid '%s' (%s)", u, ref->name);
     }
     *ret = d;
     return 0;

@@ -61,11 +61,6 @@ static int config_only(const qemu_dom *dom, unsigned flags)
 
 /*----- lookups -----*/
 
-static int lookup(qemu_dom *dom, mv_domain_ref *ret)
-{
-    return qemu_dom_ref_dup(dom, ret);
-}
-
 int qemu_domain_lookup_by_name(mv_conn *conn, const char *name, mv_domain_ref *ret)
 {
     qemu_dom *dom;
@@ -73,7 +68,7 @@ int qemu_domain_lookup_by_name(mv_conn *conn, const char *name, mv_domain_ref *r
 
     qemu_domains_lock(qemu_driver.doms);
     dom = qemu_domains_find_name(qemu_driver.doms, name);
-    r = dom ? lookup(dom, ret)
+    r = dom ? qemu_dom_ref_dup(dom, ret)
             : mv_error_report(-ENOENT, MV_ERR_NO_DOMAIN, MV_FROM_QEMU,
                               "no domain with matching name '%s'", name);
     qemu_domains_unlock(qemu_driver.doms);
@@ -85,13 +80,7 @@ int qemu_domain_lookup_by_uuid(mv_conn *conn, const unsigned char *uuid, mv_doma
     mv_domain_ref ref = { 0 };
 
     memcpy(ref.uuid, uuid, sizeof(ref.uuid));
-    qemu_domains_lock(qemu_driver.doms);
-    qemu_dom *dom = qemu_domains_find_uuid(qemu_driver.doms, uuid);
-    int r = dom ? lookup(dom, ret) : qemu_domains_get(qemu_driver.doms, &ref, &dom);
-    qemu_domains_unlock(qemu_driver.doms);
-    if (!dom && r >= 0)
-        r = -ENOENT;
-    return r;
+    return WITH_DOM(&ref, dom, qemu_dom_ref_dup(dom, ret));
 }
 
 int qemu_domain_lookup_by_id(mv_conn *conn, int id, mv_domain_ref *ret)
@@ -101,7 +90,7 @@ int qemu_domain_lookup_by_id(mv_conn *conn, int id, mv_domain_ref *ret)
 
     qemu_domains_lock(qemu_driver.doms);
     dom = qemu_domains_find_id(qemu_driver.doms, id);
-    r = dom ? lookup(dom, ret)
+    r = dom ? qemu_dom_ref_dup(dom, ret)
             : mv_error_report(-ENOENT, MV_ERR_NO_DOMAIN, MV_FROM_QEMU,
                               "no domain with matching id %d", id);
     qemu_domains_unlock(qemu_driver.doms);

@@ -227,6 +227,10 @@ class Domains(DaemonTestCase):
         self.assertEqual(e.exception.get_error_code(), libvirt.VIR_ERR_NO_DOMAIN)
         self.assertEqual(str(e.exception), "Domain not found: no domain with matching name 'nope'")
         with self.assertRaises(libvirt.libvirtError) as e:
+            c.lookupByUUIDString("00000000-0000-4000-8000-000000000001")
+        self.assertEqual(str(e.exception), "Domain not found: no domain with matching uuid "
+                                           "'00000000-0000-4000-8000-000000000001'")
+        with self.assertRaises(libvirt.libvirtError) as e:
             c.lookupByID(7)
         self.assertEqual(e.exception.get_error_code(), libvirt.VIR_ERR_NO_DOMAIN)
         other = d.XMLDesc(0).replace("<name>guest1</name>", "<name>other</name>")
