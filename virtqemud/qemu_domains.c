@@ -12,9 +12,13 @@
 #include "util/error.h"
 #include "util/fileutil.h"
 #include "util/hashmap.h"
+#include "util/journal.h"
 #include "util/log.h"
 
 #define DEF_FILE_MAX (16u << 20)
+/* Room for a few hundred definitions between checkpoints; a replay after a
+ * crash reads no more than this. */
+#define JOURNAL_CAPACITY (1u << 20)
 
 /* virConnectListAllDomains flags */
 enum {
@@ -33,6 +37,7 @@ struct qemu_domains {
     pthread_mutex_t lock;
     char *config_dir;
     char *autostart_dir;
+    mv_journal *journal;    /* makes NAME.xml changes durable */
     mv_hashmap *by_name;
     mv_hashmap *by_uuid;
 };
@@ -53,9 +58,10 @@ static void dom_free(qemu_dom *d)
     free(d);
 }
 
-int qemu_domains_new(const char *config_dir, qemu_domains **ret)
+int qemu_domains_new(const char *config_dir, const char *journal_path, qemu_domains **ret)
 {
     qemu_domains *doms = calloc(1, sizeof(*doms));
+    int r;
 
     if (!doms)
         return -ENOMEM;
@@ -65,6 +71,20 @@ int qemu_domains_new(const char *config_dir, qemu_domains **ret)
         mv_hashmap_new(&doms->by_name) < 0 || mv_hashmap_new(&doms->by_uuid) < 0) {
         qemu_domains_free(doms);
         return -ENOMEM;
+    }
+    /* Opening the journal replays what a crash left in it, so it comes
+     * before anything reads the directory. */
+    r = mv_journal_open(journal_path, config_dir, JOURNAL_CAPACITY, &doms->journal);
+    if (r < 0 && journal_path) {
+        log_warn("cannot use the journal %s (%s): every definition is synced on its own",
+                 journal_path, strerror(-r));
+        r = mv_journal_open(NULL, config_dir, 0, &doms->journal);
+    }
+    if (r < 0) {
+        qemu_domains_free(doms);
+        return mv_error_report(r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                               "cannot open the directory of definitions %s: %s", config_dir,
+                               strerror(-r));
     }
     *ret = doms;
     return 0;
@@ -83,6 +103,7 @@ void qemu_domains_free(qemu_domains *doms)
         mv_hashmap_foreach(doms->by_name, free_entry, NULL);
     mv_hashmap_free(doms->by_name);
     mv_hashmap_free(doms->by_uuid);
+    mv_journal_close(doms->journal);
     free(doms->config_dir);
     free(doms->autostart_dir);
     pthread_mutex_destroy(&doms->lock);
@@ -164,27 +185,17 @@ static char *def_path(const qemu_domains *doms, const char *dir, const char *nam
     return p;
 }
 
-static int fsync_dir(const char *dir)
+/* What NAME.xml holds for def. */
+static int def_doc(const mv_domain_def *def, char **ret, size_t *ret_len)
 {
-    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-    if (fd < 0 || fsync(fd) < 0)
-        return -errno;
-    return 0;
-}
-
-static int write_def(qemu_domains *doms, const mv_domain_def *def)
-{
-    _cleanup_free_ char *xml = NULL, *doc = NULL, *path = NULL;
-    char u[37];
+    _cleanup_free_ char *xml = NULL;
     int r, n;
 
     /* The on-disk copy keeps everything, secrets included, as libvirt's. */
     r = mv_domain_def_format(def, MV_DOMAIN_XML_SECURE | MV_DOMAIN_XML_INACTIVE, -1, &xml);
     if (r < 0)
         return r;
-    uuid_str(def->uuid, u);
-    n = asprintf(&doc,
+    n = asprintf(ret,
                  "<!--\n"
                  "Written by virtqemud (modvirt); read again whenever the daemon starts.\n"
                  "Change it with 'virsh edit %s' or 'virsh define': edits made here\n"
@@ -192,31 +203,65 @@ static int write_def(qemu_domains *doms, const mv_domain_def *def)
                  "-->\n%s", def->name, xml);
     if (n < 0)
         return -ENOMEM;
-    r = mv_mkdir_p(doms->config_dir, 0755);
-    if (r < 0)
-        return mv_error_report(r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
-                               "cannot create %s: %s", doms->config_dir, strerror(-r));
-    path = def_path(doms, doms->config_dir, def->name);
-    if (!path)
-        return -ENOMEM;
-    r = mv_write_file_atomic(path, doc, n, 0600);
-    if (r < 0)
-        return mv_error_report(r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
-                               "cannot save the definition of '%s' (uuid %s) to %s: %s",
-                               def->name, u, path, strerror(-r));
+    *ret_len = (size_t)n;
     return 0;
 }
 
-static int remove_file(const char *dir, const char *name)
+/* Store def as NAME.xml, durably, removing the file of old_name (a
+ * rename) in the same step. */
+static int write_def(qemu_domains *doms, const mv_domain_def *def, const char *old_name)
 {
-    _cleanup_free_ char *path = NULL;
+    _cleanup_free_ char *doc = NULL, *file = NULL, *old_file = NULL;
+    mv_journal_op ops[2] = { { .mode = 0600 } };
+    char u[37];
+    int r;
 
-    if (asprintf(&path, "%s/%s.xml", dir, name) < 0)
+    r = def_doc(def, &doc, &ops[0].len);
+    if (r < 0)
+        return r;
+    if (asprintf(&file, "%s.xml", def->name) < 0 ||
+        (old_name && asprintf(&old_file, "%s.xml", old_name) < 0))
+        return -ENOMEM;
+    ops[0].name = file;
+    ops[0].data = doc;
+    ops[1].name = old_file;
+    r = mv_journal_commit(doms->journal, ops, old_name ? 2 : 1);
+    if (r < 0) {
+        uuid_str(def->uuid, u);
+        return mv_error_report(r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                               "cannot save the definition of '%s' (uuid %s) in %s: %s",
+                               def->name, u, doms->config_dir, strerror(-r));
+    }
+    return 0;
+}
+
+static int remove_def(qemu_domains *doms, const char *name)
+{
+    _cleanup_free_ char *file = NULL;
+    mv_journal_op op = { 0 };
+    int r;
+
+    if (asprintf(&file, "%s.xml", name) < 0)
+        return -ENOMEM;
+    op.name = file;
+    r = mv_journal_commit(doms->journal, &op, 1);
+    if (r < 0)
+        return mv_error_report(r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
+                               "cannot remove the definition of '%s' from %s: %s", name,
+                               doms->config_dir, strerror(-r));
+    return 0;
+}
+
+static int remove_link(qemu_domains *doms, const char *name)
+{
+    _cleanup_free_ char *path = def_path(doms, doms->autostart_dir, name);
+
+    if (!path)
         return -ENOMEM;
     if (unlink(path) < 0 && errno != ENOENT)
         return mv_error_report(-errno, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                "cannot remove %s: %s", path, strerror(errno));
-    fsync_dir(dir);     /* best effort: the unlink itself succeeded */
+    mv_fsync_dir(doms->autostart_dir);  /* best effort: the unlink itself succeeded */
     return 0;
 }
 
@@ -235,7 +280,7 @@ static int link_autostart(qemu_domains *doms, const char *name)
     if (symlink(target, link) < 0 && errno != EEXIST)
         return mv_error_report(-errno, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                "cannot create autostart link %s: %s", link, strerror(errno));
-    fsync_dir(doms->autostart_dir);
+    mv_fsync_dir(doms->autostart_dir);
     return 0;
 }
 
@@ -356,7 +401,7 @@ int qemu_domains_define(qemu_domains *doms, mv_domain_def *def, qemu_dom **ret)
         return mv_error_report(-EEXIST, MV_ERR_OPERATION_FAILED, MV_FROM_DOMAIN,
                                "domain '%s' already exists with uuid %s", by_name->def->name, u);
     }
-    r = write_def(doms, def);
+    r = write_def(doms, def, NULL);
     if (r < 0) {
         mv_domain_def_free(def);
         return r;
@@ -386,7 +431,7 @@ int qemu_domains_save(qemu_domains *doms, qemu_dom *dom)
 {
     free(dom->xml);
     dom->xml = NULL;
-    return write_def(doms, dom->def);
+    return write_def(doms, dom->def, NULL);
 }
 
 int qemu_domains_undefine(qemu_domains *doms, qemu_dom *dom)
@@ -394,12 +439,12 @@ int qemu_domains_undefine(qemu_domains *doms, qemu_dom *dom)
     int r;
 
     if (dom->autostart) {
-        r = remove_file(doms->autostart_dir, dom->def->name);
+        r = remove_link(doms, dom->def->name);
         if (r < 0)
             return r;
         dom->autostart = false;
     }
-    r = remove_file(doms->config_dir, dom->def->name);
+    r = remove_def(doms, dom->def->name);
     if (r < 0)
         return r;
     if (dom->id >= 0) {
@@ -425,7 +470,7 @@ int qemu_domains_rename(qemu_domains *doms, qemu_dom *dom, const char *new_name)
     dom->def->name = copy;
     free(dom->xml);
     dom->xml = NULL;
-    r = write_def(doms, dom->def);
+    r = write_def(doms, dom->def, old_name);
     if (r < 0) {
         dom->def->name = TAKE_PTR(old_name);
         free(copy);
@@ -434,10 +479,10 @@ int qemu_domains_rename(qemu_domains *doms, qemu_dom *dom, const char *new_name)
     }
     index_dom(doms, dom);
     if (autostart) {
-        remove_file(doms->autostart_dir, old_name);
-        link_autostart(doms, new_name);
+        remove_link(doms, old_name);
+        return link_autostart(doms, new_name);
     }
-    return remove_file(doms->config_dir, old_name);
+    return 0;
 }
 
 int qemu_domains_set_autostart(qemu_domains *doms, qemu_dom *dom, bool on)
@@ -446,7 +491,7 @@ int qemu_domains_set_autostart(qemu_domains *doms, qemu_dom *dom, bool on)
 
     if (dom->autostart == on)
         return 0;
-    r = on ? link_autostart(doms, dom->def->name) : remove_file(doms->autostart_dir, dom->def->name);
+    r = on ? link_autostart(doms, dom->def->name) : remove_link(doms, dom->def->name);
     if (r >= 0)
         dom->autostart = on;
     return r;

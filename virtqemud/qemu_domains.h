@@ -25,7 +25,9 @@ typedef struct qemu_dom {
 
 typedef struct qemu_domains qemu_domains;
 
-int qemu_domains_new(const char *config_dir, qemu_domains **ret);
+/* The definitions live in config_dir; journal_path (NULL: none) makes
+ * their changes durable with one flush each (util/journal.h). */
+int qemu_domains_new(const char *config_dir, const char *journal_path, qemu_domains **ret);
 void qemu_domains_free(qemu_domains *doms);
 
 /* Read every NAME.xml of the config dir; a file that cannot be read is
@@ -42,8 +44,8 @@ qemu_dom *qemu_domains_find_id(qemu_domains *doms, int id);
 /* The domain a client's reference names, or an error like libvirt's. */
 int qemu_domains_get(qemu_domains *doms, const mv_domain_ref *ref, qemu_dom **ret);
 
-/* Store def (taking it) as the persistent definition: written to disk
- * and synced before returning.  Replaces the domain of the same uuid;
+/* Store def (taking it) as the persistent definition: on disk, durably,
+ * before returning.  Replaces the domain of the same uuid;
  * refuses a name or uuid already used by another. */
 int qemu_domains_define(qemu_domains *doms, mv_domain_def *def, qemu_dom **ret);
 /* Write dom's definition again after a change made in place. */

@@ -22,7 +22,7 @@ qemu_driver_state qemu_driver;
 
 int qemu_driver_init(const mv_daemon_env *env)
 {
-    _cleanup_free_ char *cache = NULL, *config = NULL;
+    _cleanup_free_ char *cache = NULL, *config = NULL, *journal = NULL;
     int r;
 
     qemu_driver.privileged = env->privileged;
@@ -31,12 +31,13 @@ int qemu_driver_init(const mv_daemon_env *env)
     qemu_driver.qemu_gid = getgid();
     if (asprintf(&cache, "%s/qemu/capabilities", env->paths->cache_dir) < 0 ||
         asprintf(&config, "%s/qemu", env->paths->config_dir) < 0 ||
-        asprintf(&qemu_driver.state_dir, "%s/qemu", env->paths->state_dir) < 0)
+        asprintf(&qemu_driver.state_dir, "%s/qemu", env->paths->state_dir) < 0 ||
+        asprintf(&journal, "%s/definitions.journal", qemu_driver.state_dir) < 0)
         return -ENOMEM;
     qemu_caps_set_cache_dir(cache);
     if (env->config->host_uuid)
         qemu_caps_set_host_uuid(env->config->host_uuid);
-    r = qemu_domains_new(config, &qemu_driver.doms);
+    r = qemu_domains_new(config, journal, &qemu_driver.doms);
     if (r < 0)
         return r;
     /* Definitions are read now: clients expect to see them at once. */

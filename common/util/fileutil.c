@@ -56,7 +56,7 @@ static int split_path(const char *path, char **ret_dir, char **ret_base)
     return 0;
 }
 
-static int fsync_dir(const char *dir)
+int mv_fsync_dir(const char *dir)
 {
     _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -67,7 +67,8 @@ static int fsync_dir(const char *dir)
     return 0;
 }
 
-int mv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int mv_write_temp_file(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+                       char **ret_tmp)
 {
     _cleanup_free_ char *dir = NULL, *base = NULL, *tmp = NULL;
     _cleanup_close_ int fd = -1;
@@ -92,18 +93,36 @@ int mv_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
         r = -errno;
     if (r >= 0)
         r = write_all(fd, data, len);
-    if (r >= 0 && fsync(fd) < 0)
+    if (r >= 0 && sync && fsync(fd) < 0)
         r = -errno;
     /* close() can report a deferred write error (NFS). */
     if (r >= 0 && close(TAKE_FD(fd)) < 0)
-        r = -errno;
-    if (r >= 0 && rename(tmp, path) < 0)
         r = -errno;
     if (r < 0) {
         unlink(tmp);
         return r;
     }
-    return fsync_dir(dir);
+    *ret_tmp = TAKE_PTR(tmp);
+    return 0;
+}
+
+int mv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+    _cleanup_free_ char *dir = NULL, *base = NULL, *tmp = NULL;
+    int r;
+
+    r = split_path(path ? path : "", &dir, &base);
+    if (r < 0)
+        return r;
+    r = mv_write_temp_file(path, data, len, mode, true, &tmp);
+    if (r < 0)
+        return r;
+    if (rename(tmp, path) < 0) {
+        r = -errno;
+        unlink(tmp);
+        return r;
+    }
+    return mv_fsync_dir(dir);
 }
 
 int mv_read_file(const char *path, size_t max_len, char **ret_data, size_t *ret_len)

@@ -2,6 +2,7 @@
 #ifndef MV_FILEUTIL_H
 #define MV_FILEUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,6 +16,15 @@
  * the error is still returned.
  */
 int mv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Its first half: a hidden temp file beside path (".BASE.tmpXXXXXX") with
+ * data and mode, fsync'ed only when sync is true.  The caller renames it
+ * over path, or unlinks it. */
+int mv_write_temp_file(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+                       char **ret_tmp);
+
+/* fsync a directory, so that names created or removed in it last. */
+int mv_fsync_dir(const char *dir);
 
 /*
  * Read all of path into a malloc'd buffer with a NUL appended (not counted

@@ -6,7 +6,8 @@ set -euo pipefail
 build=$1
 seconds=${2:-30}
 here=$(cd "$(dirname "$0")" && pwd)
-for target in fuzz_packet:packet fuzz_conf_file:conf_file fuzz_domain_conf:domain_conf; do
+for target in fuzz_packet:packet fuzz_conf_file:conf_file fuzz_domain_conf:domain_conf \
+    fuzz_journal:journal; do
   exe=${target%%:*}
   corpus=${target##*:}
   work=$(mktemp -d)

@@ -292,6 +292,31 @@ class Persistence(unittest.TestCase):
             self.assertEqual(d.stop(), 0)
             d.check_clean(self)
 
+    def test_journal_replays_changes_the_files_lost(self):
+        # What a power cut does to changes acknowledged but not yet written
+        # back: the journal has them, the files do not.  Emulated by putting
+        # the files back as they were before the changes.
+        d = Daemon().wait_ready()
+        virsh("define", GUEST)
+        with open(os.path.join(QEMU_DIR, "guest1.xml")) as f:
+            before = f.read()
+        virsh("desc", "guest1", "--config", "after the crash")
+        virsh("domrename", "guest1", "guest2")
+        d.proc.send_signal(signal.SIGKILL)
+        d.proc.wait()
+        os.unlink(os.path.join(QEMU_DIR, "guest2.xml"))
+        with open(os.path.join(QEMU_DIR, "guest1.xml"), "w") as f:
+            f.write(before)
+        d = Daemon().wait_ready()
+        try:
+            names = virsh("list", "--all", "--name").stdout.split()
+            self.assertEqual(names, ["guest2"])
+            self.assertEqual(virsh("desc", "guest2").stdout.strip(), "after the crash")
+            self.assertFalse(os.path.exists(os.path.join(QEMU_DIR, "guest1.xml")))
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.check_clean(self)
+
     def test_reads_definitions_written_by_libvirtd(self):
         ref = reference.Libvirtd()
         try:
