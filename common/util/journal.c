@@ -8,7 +8,15 @@
  * A checkpoint bumps the header's base past every record written so far,
  * so whatever old records are left further on stop matching.  Integers
  * are in host byte order: the file never leaves this host.
+ *
+ * A record that only removes files is written but not flushed: it becomes
+ * durable with the next record that is, or the next checkpoint.  A power
+ * cut can bring such a file back (as it can with libvirt), never lose one.
+ * The removed file itself is renamed to a hidden name at once and unlinked
+ * by a reaper thread: freeing the blocks of a file that reached the disk
+ * costs more than all the rest of a removal.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -29,6 +38,7 @@
 #define NAME_MAX_LEN 255u
 #define RECORD_MAGIC 0x4352564du    /* "MVRC" */
 #define JOURNAL_VERSION 1u
+#define REAP_DELAY_MS 100
 
 static const char journal_magic[8] = { 'M', 'V', 'J', 'R', 'N', 'L', 0, 1 };
 
@@ -64,6 +74,15 @@ struct mv_journal {
     size_t tail;            /* where the next record goes */
     uint64_t next_seq;
     bool stale;             /* some record may not be applied to the files yet */
+    uint64_t removed;       /* count, for unique hidden names */
+
+    /* Hidden names of removed files, for the reaper thread to unlink. */
+    pthread_mutex_t reap_lock;
+    pthread_cond_t reap_cond;
+    char **reap;
+    size_t n_reap, cap_reap;
+    pthread_t reaper;
+    bool reaper_running, reaper_stop;
 };
 
 /*----- checksum: CRC-32 (IEEE) -----*/
@@ -240,6 +259,131 @@ static char *file_path(const mv_journal *j, const char *name)
     return asprintf(&p, "%s/%s", j->dir, name) < 0 ? NULL : p;
 }
 
+static void *reaper_main(void *arg)
+{
+    mv_journal *j = arg;
+
+    pthread_mutex_lock(&j->reap_lock);
+    for (;;) {
+        while (!j->n_reap && !j->reaper_stop)
+            pthread_cond_wait(&j->reap_cond, &j->reap_lock);
+        if (!j->n_reap)
+            break;
+        if (!j->reaper_stop) {
+            /* Let removals gather: one wakeup per batch, not per file. */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += REAP_DELAY_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            while (!j->reaper_stop &&
+                   pthread_cond_timedwait(&j->reap_cond, &j->reap_lock, &until) == 0)
+                ;
+        }
+        char *name = j->reap[--j->n_reap];
+        pthread_mutex_unlock(&j->reap_lock);
+        unlinkat(j->dir_fd, name, 0);
+        free(name);
+        pthread_mutex_lock(&j->reap_lock);
+    }
+    pthread_mutex_unlock(&j->reap_lock);
+    return NULL;
+}
+
+/* Hand a hidden name to the reaper (taking it); false if it cannot. */
+static bool reap_later(mv_journal *j, char *name)
+{
+    bool ok = true;
+
+    pthread_mutex_lock(&j->reap_lock);
+    if (j->n_reap == j->cap_reap) {
+        size_t cap = j->cap_reap ? 2 * j->cap_reap : 16;
+        char **v = realloc(j->reap, cap * sizeof(*v));
+        if (v) {
+            j->reap = v;
+            j->cap_reap = cap;
+        }
+        ok = v != NULL;
+    }
+    if (ok && !j->reaper_running)
+        ok = j->reaper_running = pthread_create(&j->reaper, NULL, reaper_main, j) == 0;
+    if (ok) {
+        /* The reaper waits for the first of a batch only. */
+        if (j->n_reap++ == 0)
+            pthread_cond_signal(&j->reap_cond);
+        j->reap[j->n_reap - 1] = name;
+    }
+    pthread_mutex_unlock(&j->reap_lock);
+    return ok;
+}
+
+static void stop_reaper(mv_journal *j)
+{
+    pthread_mutex_lock(&j->reap_lock);
+    j->reaper_stop = true;
+    pthread_cond_signal(&j->reap_cond);
+    pthread_mutex_unlock(&j->reap_lock);
+    if (j->reaper_running)
+        pthread_join(j->reaper, NULL);
+    free(j->reap);
+}
+
+/* ".NAME.removed-N" (remove_file) or ".NAME.tmpXXXXXX" (mv_write_temp_file) */
+static bool is_leftover(const char *name)
+{
+    size_t len = strlen(name);
+    const char *dash = strrchr(name, '-');
+
+    if (name[0] != '.')
+        return false;
+    if (len > 11 && memcmp(name + len - 10, ".tmp", 4) == 0)
+        return true;
+    return dash && dash - name > 8 && memcmp(dash - 8, ".removed", 8) == 0 && dash[1] &&
+           strspn(dash + 1, "0123456789") == strlen(dash + 1);
+}
+
+/* Unlink what a crash left: removed files the reaper had not reached and
+ * temp files of writes that never finished. */
+static void remove_leftovers(mv_journal *j)
+{
+    int fd = dup(j->dir_fd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    while ((e = readdir(d)))
+        if (is_leftover(e->d_name))
+            unlinkat(j->dir_fd, e->d_name, 0);
+    closedir(d);
+}
+
+static int remove_file(mv_journal *j, const char *name)
+{
+    char *hidden = NULL;
+
+    /* Without a journal the removal must be on disk before the reply. */
+    if (j->fd >= 0 &&
+        asprintf(&hidden, ".%s.removed-%llu", name, (unsigned long long)++j->removed) >= 0) {
+        if (renameat(j->dir_fd, name, j->dir_fd, hidden) == 0) {
+            if (!reap_later(j, hidden)) {
+                unlinkat(j->dir_fd, hidden, 0);
+                free(hidden);
+            }
+            return 0;
+        }
+        free(hidden);
+        if (errno == ENOENT)
+            return 0;
+    }
+    return unlinkat(j->dir_fd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+}
+
 /* Replay: apply one op, without syncing (the checkpoint after does). */
 static int apply_op(const mv_journal_op *op, void *opaque)
 {
@@ -250,7 +394,7 @@ static int apply_op(const mv_journal_op *op, void *opaque)
     if (!path)
         return -ENOMEM;
     if (!op->data)
-        return unlinkat(j->dir_fd, op->name, 0) < 0 && errno != ENOENT ? -errno : 0;
+        return remove_file(j, op->name);
     r = mv_write_temp_file(path, op->data, op->len, op->mode, false, &tmp);
     if (r < 0)
         return r;
@@ -273,8 +417,8 @@ static int finish_ops(mv_journal *j, const mv_journal_op *ops, char **tmps, size
             r = -ENOMEM;
         else if (tmps[i] && rename(tmps[i], path) < 0)
             r = -errno;
-        else if (!tmps[i] && unlinkat(j->dir_fd, ops[i].name, 0) < 0 && errno != ENOENT)
-            r = -errno;
+        else if (!tmps[i])
+            r = remove_file(j, ops[i].name);
         if (r < 0)
             return r;
         free(tmps[i]);
@@ -369,14 +513,16 @@ int mv_journal_commit(mv_journal *j, const mv_journal_op *ops, size_t n_ops)
     _cleanup_free_ uint8_t *rec = NULL;
     char **tmps = calloc(n_ops + 1, sizeof(char *));
     size_t size = 0;
-    bool direct = j->fd < 0;
+    bool direct = j->fd < 0, flush = false;
     int r = 0;
 
     if (!tmps)
         return -ENOMEM;
-    for (size_t i = 0; i < n_ops; i++)
+    for (size_t i = 0; i < n_ops; i++) {
         if (!valid_name(ops[i].name, strlen(ops[i].name)) || (ops[i].mode & ~07777u))
             r = -EINVAL;
+        flush |= ops[i].data != NULL;
+    }
     if (r >= 0 && !direct) {
         r = encode(ops, n_ops, j->next_seq, &rec, &size);
         /* Too big for the journal: sync it on its own, after the rest. */
@@ -404,7 +550,8 @@ int mv_journal_commit(mv_journal *j, const mv_journal_op *ops, size_t n_ops)
             r = -errno;
     } else if (r >= 0) {
         errno = 0;
-        if (pwrite(j->fd, rec, size, (off_t)j->tail) != (ssize_t)size || fdatasync(j->fd) < 0) {
+        if (pwrite(j->fd, rec, size, (off_t)j->tail) != (ssize_t)size ||
+            (flush && fdatasync(j->fd) < 0)) {
             static const uint32_t none;
 
             r = errno ? -errno : -EIO;
@@ -487,6 +634,9 @@ static int open_file(mv_journal *j, const char *path)
 
 static void journal_free(mv_journal *j)
 {
+    stop_reaper(j);
+    pthread_mutex_destroy(&j->reap_lock);
+    pthread_cond_destroy(&j->reap_cond);
     if (j->fd >= 0)
         close(j->fd);
     if (j->dir_fd >= 0)
@@ -504,11 +654,15 @@ int mv_journal_open(const char *path, const char *dir, size_t capacity, mv_journ
         return -ENOMEM;
     j->fd = -1;
     j->dir_fd = -1;
+    pthread_mutex_init(&j->reap_lock, NULL);
+    pthread_cond_init(&j->reap_cond, NULL);
     j->capacity = capacity < MIN_CAPACITY ? MIN_CAPACITY : capacity;
     j->dir = strdup(dir);
     r = j->dir ? mv_mkdir_p(dir, 0755) : -ENOMEM;
     if (r >= 0 && (j->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         r = -errno;
+    if (r >= 0)
+        remove_leftovers(j);
     if (r >= 0 && path)
         r = open_file(j, path);
     if (r < 0) {

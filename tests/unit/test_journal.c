@@ -4,6 +4,7 @@
  * acknowledged change back, torn and old records are not replayed, and a
  * full journal, an oversized record or a missing journal file still work.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -83,6 +84,20 @@ static void restore_image(void)
     CHECK_INT(write(fd, image, image_len), (long long)image_len);
 }
 
+/* Names starting with '.' in dir. */
+static int hidden_files(void)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d)
+        closedir(d);
+    return n;
+}
+
 static void test_commit_and_close(void)
 {
     mv_journal *j;
@@ -114,6 +129,28 @@ static void test_commit_and_close(void)
     CHECK_INT(write_one(j, "../escape.xml", "x"), -EINVAL);
     CHECK_INT(write_one(j, ".hidden.xml", "x"), -EINVAL);
     CHECK_INT(write_one(j, "", "x"), -EINVAL);
+    mv_journal_close(j);
+    /* Removed files went under hidden names, and are gone by now. */
+    CHECK_INT(hidden_files(), 0);
+}
+
+/* Removed files and temp files a crash left behind go at open; other
+ * hidden files stay. */
+static void test_leftovers(void)
+{
+    mv_journal *j;
+
+    CHECK_INT(hidden_files(), 0);
+    put_file(".g.xml.removed-12", "x");
+    put_file(".g.xml.tmpAb3dEf", "x");
+    put_file(".keep.removed-x", "x");
+    put_file(".keep", "x");
+    CHECK_INT(mv_journal_open(jpath, dir, 1 << 20, &j), 0);
+    CHECK_INT(hidden_files(), 2);
+    CHECK(exists(".keep") && exists(".keep.removed-x"));
+    _cleanup_free_ char *k1 = in_dir(".keep"), *k2 = in_dir(".keep.removed-x");
+    unlink(k1);
+    unlink(k2);
     mv_journal_close(j);
 }
 
@@ -320,6 +357,7 @@ int main(void)
         asprintf(&jpath, "%s/lib/qemu/definitions.journal", root) < 0)
         abort();
     test_commit_and_close();
+    test_leftovers();
     test_replay_after_crash();
     test_torn_record();
     test_full_and_oversized();
