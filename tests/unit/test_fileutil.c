@@ -9,19 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test.h"
 #include "util/cleanup.h"
 #include "util/fileutil.h"
 
-static int failures;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                  \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
 
 static char tmpdir[] = "/tmp/test_fileutil.XXXXXX";
 
@@ -204,7 +195,7 @@ static void check_join(const char *root, const char *path, const char *want)
     if (!got || strcmp(got, want) != 0) {
         fprintf(stderr, "mv_path_join(%s, %s) = %s, wanted %s\n", root ? root : "NULL",
                 path, got ? got : "NULL", want);
-        failures++;
+        test_failures++;
     }
 }
 
@@ -232,10 +223,5 @@ int main(void)
     test_path_join();
     CHECK(count_entries(tmpdir) == 0);
     rmdir(tmpdir);
-    if (failures) {
-        fprintf(stderr, "test_fileutil: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_fileutil: all checks passed\n");
-    return 0;
+    TEST_DONE();
 }

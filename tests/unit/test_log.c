@@ -8,21 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fileutil.h"
 #include "util/log.h"
 
-static int failures;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                  \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
 
 static char tmpdir[] = "/tmp/test_log.XXXXXX";
 static char logpath[256];
@@ -32,7 +23,7 @@ static void check_filter(const char *file, int level, bool want)
     if (mv_log_enabled(level, file) != want) {
         fprintf(stderr, "level %d from %s: expected %s\n", level, file,
                 want ? "enabled" : "disabled");
-        failures++;
+        test_failures++;
     }
 }
 
@@ -79,7 +70,7 @@ static void check_bad(int level, const char *filters, const char *outputs, const
         fprintf(stderr, "setup(%d, '%s', '%s'): r=%d, message '%s', wanted '%s'\n", level,
                 filters ? filters : "", outputs ? outputs : "", r, e ? e->message : "(none)",
                 want);
-        failures++;
+        test_failures++;
     }
     /* A failed setup changes nothing. */
     CHECK(mv_log_min_level == MV_LOG_ERROR);
@@ -170,7 +161,7 @@ static void test_file_output(void)
                           "test_file_output:%d : hello 42 world\n", (int)gettid(), line) > 0);
     if (!match(want, text)) {
         fprintf(stderr, "unexpected log content: [%s]\n", text);
-        failures++;
+        test_failures++;
     }
 
     /* A file output at level 3 ignores info even though the global level
@@ -238,7 +229,7 @@ static void test_threads(void)
                    "thread_main:\2 : thread \2 message \2 with some padding text to make it longer",
                    l)) {
             fprintf(stderr, "malformed line: [%s]\n", l);
-            failures++;
+            test_failures++;
             break;
         }
         lines++;
@@ -259,10 +250,5 @@ int main(void)
     test_file_output();
     test_threads();
     rmdir(tmpdir);
-    if (failures) {
-        fprintf(stderr, "test_log: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_log: all checks passed\n");
-    return 0;
+    TEST_DONE();
 }
