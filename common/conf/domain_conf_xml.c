@@ -590,34 +590,35 @@ void db_addf(dbuf *b, const char *fmt, ...)
 
 void db_esc(dbuf *b, const char *s)
 {
-    const char *start;
-
     if (!s)
         return;
-    start = s;
-
-    for (; *s; s++) {
+    for (;;) {
+        size_t plain = strcspn(s, "<>&\"'");    /* most values have nothing to escape */
         const char *rep;
 
+        db_addn(b, s, plain);
+        s += plain;
         switch (*s) {
         case '<': rep = "&lt;"; break;
         case '>': rep = "&gt;"; break;
         case '&': rep = "&amp;"; break;
         case '"': rep = "&quot;"; break;
         case '\'': rep = "&apos;"; break;
-        default: continue;
+        default: return;    /* the end */
         }
-        db_addn(b, start, (size_t)(s - start));
         db_add(b, rep);
-        start = s + 1;
+        s++;
     }
-    db_addn(b, start, (size_t)(s - start));
 }
 
 void db_indent(dbuf *b)
 {
-    for (int i = 0; i < b->indent; i++)
-        db_addn(b, "  ", 2);
+    static const char spaces[] = "                                                  ";
+    size_t n = 2 * (size_t)b->indent;
+
+    for (; n > sizeof(spaces) - 1; n -= sizeof(spaces) - 1)
+        db_addn(b, spaces, sizeof(spaces) - 1);
+    db_addn(b, spaces, n);
 }
 
 void db_child(dbuf *child, const dbuf *parent)
@@ -636,11 +637,11 @@ void db_attr(dbuf *b, const char *name, const char *value)
 {
     if (!value)
         return;
-    db_add(b, " ");
+    db_addn(b, " ", 1);
     db_add(b, name);
-    db_add(b, "='");
+    db_addn(b, "='", 2);
     db_esc(b, value);
-    db_add(b, "'");
+    db_addn(b, "'", 1);
 }
 
 void db_attrf(dbuf *b, const char *name, const char *fmt, ...)
@@ -699,9 +700,13 @@ void db_text_elem(dbuf *b, const char *name, const char *text)
     if (!text)
         return;
     db_indent(b);
-    db_addf(b, "<%s>", name);
+    db_addn(b, "<", 1);
+    db_add(b, name);
+    db_addn(b, ">", 1);
     db_esc(b, text);
-    db_addf(b, "</%s>\n", name);
+    db_addn(b, "</", 2);
+    db_add(b, name);
+    db_addn(b, ">\n", 2);
 }
 
 int db_steal(dbuf *b, char **ret)
