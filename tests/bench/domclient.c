@@ -20,41 +20,19 @@
  *   phase=define calls=1000 seconds=0.912 ms=0.912 p50_ms=0.880 p99_ms=1.410
  *
  * Replies are checked (names, uuids, counts); an ERROR reply prints the
- * remote_error code, domain and message on stderr and exits 1.  Like
- * wireclient.c it shares no code with the daemons.
+ * remote_error code, domain and message on stderr and exits 1.  The
+ * protocol code is wire.c, shared with wireclient and with no code of the
+ * daemons.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
-#include <unistd.h>
 
-#define PROG_REMOTE     0x20008086u
-#define PROG_KEEPALIVE  0x6b656570u
-/* remote program procedures (libvirt's remote_protocol.x numbering) */
-enum {
-    PROC_OPEN = 1,
-    PROC_DEFINE_XML = 11,
-    PROC_GET_XML_DESC = 14,
-    PROC_LOOKUP_BY_NAME = 23,
-    PROC_FEATURE = 60,
-    PROC_AUTH_LIST = 66,
-    PROC_UNDEFINE_FLAGS = 231,
-    PROC_LIST_ALL_DOMAINS = 273,
-};
-enum { KA_PING = 1, KA_PONG = 2 };                   /* keepalive procs */
-enum { T_CALL = 0, T_REPLY = 1, T_MESSAGE = 2 };     /* packet types */
-enum { ST_OK = 0, ST_ERROR = 1 };                    /* packet status */
-#define HDR_LEN         28 /* length word + 6 header words */
-#define MAX_PACKET      (32u * 1024 * 1024)
+#include "wire.h"
+
 #define UUID_LEN        16
 
 static const char *opt_socket;
@@ -65,123 +43,6 @@ static const char *opt_xml_file;
 static long opt_count = 1000;
 static long opt_list_reps = 50;
 static double opt_timeout = 60;
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("domclient: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        die("out of memory");
-    return p;
-}
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* ---- XDR encoding into a growable buffer ----------------------------- */
-
-struct xbuf {
-    unsigned char *p;
-    size_t len, cap;
-};
-
-static unsigned char *xb_grow(struct xbuf *b, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p)
-            die("out of memory");
-    }
-    unsigned char *at = b->p + b->len;
-    b->len += n;
-    return at;
-}
-
-static void xb_u32(struct xbuf *b, uint32_t v)
-{
-    v = htonl(v);
-    memcpy(xb_grow(b, 4), &v, 4);
-}
-
-/* Fixed-length opaque: bytes, zero padding to a multiple of 4. */
-static void xb_opaque(struct xbuf *b, const void *data, size_t n)
-{
-    size_t pad = (4 - n % 4) % 4;
-    unsigned char *at = xb_grow(b, n + pad);
-    memcpy(at, data, n);
-    memset(at + n, 0, pad);
-}
-
-/* XDR string: length word, then the bytes as opaque. */
-static void xb_string(struct xbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    xb_u32(b, (uint32_t)n);
-    xb_opaque(b, s, n);
-}
-
-/* ---- XDR decoding of a reply body ------------------------------------- */
-
-struct xrd {
-    const unsigned char *p;
-    size_t len, off;
-    const char *what; /* the call, for messages */
-};
-
-static const unsigned char *xr_take(struct xrd *r, size_t n)
-{
-    size_t padded = n + (4 - n % 4) % 4;
-    if (padded < n || padded > r->len - r->off)
-        die("%s: reply body truncated", r->what);
-    const unsigned char *at = r->p + r->off;
-    r->off += padded;
-    return at;
-}
-
-static uint32_t xr_u32(struct xrd *r)
-{
-    uint32_t v;
-    memcpy(&v, xr_take(r, 4), 4);
-    return ntohl(v);
-}
-
-/* Returns a malloc'd NUL-terminated copy of an XDR string. */
-static char *xr_string(struct xrd *r, size_t *lenp)
-{
-    uint32_t n = xr_u32(r);
-    if (n > MAX_PACKET)
-        die("%s: string length %u in reply", r->what, n);
-    const unsigned char *s = xr_take(r, n);
-    char *copy = xmalloc((size_t)n + 1);
-    memcpy(copy, s, n);
-    copy[n] = '\0';
-    if (lenp)
-        *lenp = n;
-    return copy;
-}
-
-static void xr_end(struct xrd *r)
-{
-    if (r->off != r->len)
-        die("%s: %zu unexpected bytes after the reply body", r->what,
-            r->len - r->off);
-}
 
 /* remote_nonnull_domain { string name; opaque uuid[16]; int id; } */
 struct dom {
@@ -202,214 +63,6 @@ static void xr_dom(struct xrd *r, struct dom *d)
     d->name = xr_string(r, NULL);
     memcpy(d->uuid, xr_take(r, UUID_LEN), UUID_LEN);
     d->id = (int32_t)xr_u32(r);
-}
-
-/* ---- the connection --------------------------------------------------- */
-
-struct conn {
-    int fd;
-    uint32_t serial;
-    unsigned char *buf; /* receive buffer */
-    size_t cap, len;    /* allocated, bytes held */
-    size_t off;         /* start of unconsumed data */
-    struct xbuf out;    /* the packet being sent */
-};
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return ntohl(v);
-}
-
-static void write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            die("send: %s", strerror(errno));
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Start a packet in c->out: the header, with the length filled in later
- * by send_packet(). */
-static struct xbuf *begin_packet(struct conn *c, uint32_t prog, int proc,
-                                 uint32_t type, uint32_t serial)
-{
-    c->out.len = 0;
-    xb_u32(&c->out, 0); /* length, patched in send_packet() */
-    xb_u32(&c->out, prog);
-    xb_u32(&c->out, 1);
-    xb_u32(&c->out, (uint32_t)proc);
-    xb_u32(&c->out, type);
-    xb_u32(&c->out, serial);
-    xb_u32(&c->out, ST_OK);
-    return &c->out;
-}
-
-static void send_packet(struct conn *c)
-{
-    uint32_t len = htonl((uint32_t)c->out.len);
-    memcpy(c->out.p, &len, 4);
-    write_all(c->fd, c->out.p, c->out.len);
-}
-
-/* Return a pointer to the next complete packet (starting at its length
- * word) and its length, reading from the socket as needed. */
-static const unsigned char *next_packet(struct conn *c, uint32_t *plen)
-{
-    for (;;) {
-        size_t avail = c->len - c->off;
-        if (avail >= 4) {
-            uint32_t len = get_u32(c->buf + c->off);
-            if (len < HDR_LEN || len > MAX_PACKET)
-                die("bad packet length %u from server", len);
-            if (avail >= len) {
-                const unsigned char *p = c->buf + c->off;
-                c->off += len;
-                *plen = len;
-                return p;
-            }
-            if (len > c->cap) {
-                c->cap = len;
-                c->buf = realloc(c->buf, c->cap);
-                if (!c->buf)
-                    die("out of memory");
-            }
-        }
-        if (c->off > 0) { /* compact before reading more */
-            memmove(c->buf, c->buf + c->off, avail);
-            c->len = avail;
-            c->off = 0;
-        }
-        ssize_t r = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            die("timed out waiting for the server");
-        if (r < 0)
-            die("recv: %s", strerror(errno));
-        if (r == 0)
-            die("server closed the connection");
-        c->len += (size_t)r;
-    }
-}
-
-/* remote_error { int code; int domain; string *message; int level; ... } */
-static void __attribute__((noreturn))
-report_error(const char *what, const unsigned char *b, size_t len)
-{
-    struct xrd r = { .p = b, .len = len, .what = what };
-    int code = (int)xr_u32(&r), domain = (int)xr_u32(&r);
-    char *msg = xr_u32(&r) ? xr_string(&r, NULL) : NULL;
-    die("%s failed: code=%d domain=%d message=%s", what, code, domain,
-        msg ? msg : "(none)");
-}
-
-static const char *proc_name(int proc)
-{
-    switch (proc) {
-    case PROC_OPEN: return "CONNECT_OPEN";
-    case PROC_DEFINE_XML: return "DOMAIN_DEFINE_XML";
-    case PROC_GET_XML_DESC: return "DOMAIN_GET_XML_DESC";
-    case PROC_LOOKUP_BY_NAME: return "DOMAIN_LOOKUP_BY_NAME";
-    case PROC_FEATURE: return "CONNECT_SUPPORTS_FEATURE";
-    case PROC_AUTH_LIST: return "AUTH_LIST";
-    case PROC_UNDEFINE_FLAGS: return "DOMAIN_UNDEFINE_FLAGS";
-    case PROC_LIST_ALL_DOMAINS: return "CONNECT_LIST_ALL_DOMAINS";
-    default: return "procedure";
-    }
-}
-
-/* Send the CALL built in c->out and wait for its REPLY, answering
- * keepalive PINGs and skipping other async messages.  Returns a reader
- * over the reply body (valid until the next call). */
-static struct xrd finish_call(struct conn *c, int proc)
-{
-    uint32_t serial = c->serial;
-    send_packet(c);
-
-    for (;;) {
-        uint32_t len;
-        const unsigned char *p = next_packet(c, &len);
-        uint32_t prog = get_u32(p + 4), rproc = get_u32(p + 12);
-        uint32_t type = get_u32(p + 16), rserial = get_u32(p + 20);
-        uint32_t status = get_u32(p + 24);
-
-        if (prog == PROG_KEEPALIVE) {
-            if (type == T_MESSAGE && rproc == KA_PING) {
-                struct xbuf saved = c->out; /* keep the call's buffer */
-                c->out = (struct xbuf){ 0 };
-                begin_packet(c, PROG_KEEPALIVE, KA_PONG, T_MESSAGE, 0);
-                send_packet(c);
-                free(c->out.p);
-                c->out = saved;
-            }
-            continue;
-        }
-        if (type == T_MESSAGE)
-            continue; /* an event we never asked for */
-        if (prog != PROG_REMOTE || type != T_REPLY || rserial != serial ||
-            (int)rproc != proc)
-            die("unexpected packet: prog=0x%x proc=%u type=%u serial=%u "
-                "(waiting for proc %d serial %u)",
-                prog, rproc, type, rserial, proc, serial);
-        if (status == ST_ERROR)
-            report_error(proc_name(proc), p + HDR_LEN, len - HDR_LEN);
-        if (status != ST_OK)
-            die("%s: unexpected status %u", proc_name(proc), status);
-        return (struct xrd){ .p = p + HDR_LEN, .len = len - HDR_LEN,
-                             .what = proc_name(proc) };
-    }
-}
-
-static struct xbuf *begin_call(struct conn *c, int proc)
-{
-    return begin_packet(c, PROG_REMOTE, proc, T_CALL, ++c->serial);
-}
-
-static void conn_open(struct conn *c)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (strlen(opt_socket) >= sizeof(sa.sun_path))
-        die("socket path too long: %s", opt_socket);
-    strcpy(sa.sun_path, opt_socket);
-    *c = (struct conn){ .cap = 65536, .buf = xmalloc(65536) };
-    c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c->fd < 0)
-        die("socket: %s", strerror(errno));
-    if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        die("connect %s: %s", opt_socket, strerror(errno));
-    struct timeval tv = { .tv_sec = (time_t)opt_timeout };
-    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-}
-
-/* The opening sequence of a libvirt 9 client on a unix socket. */
-static void handshake(struct conn *c)
-{
-    begin_call(c, PROC_AUTH_LIST);
-    struct xrd r = finish_call(c, PROC_AUTH_LIST);
-    uint32_t n = xr_u32(&r);
-    bool none_ok = n == 0;
-    for (uint32_t i = 0; i < n; i++)
-        if (xr_u32(&r) == 0)
-            none_ok = true;
-    if (!none_ok)
-        die("server requires authentication; not supported");
-
-    xb_u32(begin_call(c, PROC_FEATURE), 10); /* PROGRAM_KEEPALIVE */
-    finish_call(c, PROC_FEATURE);
-
-    struct xbuf *b = begin_call(c, PROC_OPEN);
-    xb_u32(b, 1); /* optional string: present */
-    xb_string(b, opt_uri);
-    xb_u32(b, 0); /* flags */
-    finish_call(c, PROC_OPEN);
 }
 
 /* ---- the five calls --------------------------------------------------- */
@@ -695,6 +348,8 @@ int main(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     int o;
+
+    wire_prog = "domclient";
     while ((o = getopt_long(argc, argv, "s:u:n:h", opts, NULL)) != -1) {
         switch (o) {
         case 's': opt_socket = optarg; break;
@@ -726,8 +381,8 @@ int main(int argc, char **argv)
     }
 
     struct conn c;
-    conn_open(&c);
-    handshake(&c);
+    conn_open(&c, opt_socket, opt_timeout);
+    wire_handshake(&c, opt_uri, 0);
 
     /* Warm-up, untimed in the phases: the first define may probe QEMU. */
     snprintf(name, sizeof(name), "%swarmup", opt_prefix);
@@ -804,8 +459,6 @@ int main(int argc, char **argv)
     }
     free(doms);
     free(xmls);
-    free(c.buf);
-    free(c.out.p);
-    close(c.fd);
+    conn_close(&c);
     return 0;
 }

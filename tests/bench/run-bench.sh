@@ -26,8 +26,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-self="$here/$(basename "$0")"
-PY=/usr/bin/python3   # Debian's python3: the one with the libvirt module
+. "$here/bench-lib.sh"
 
 # A python3-libvirt client doing synchronous getLibVersion() calls.
 PYBENCH='
@@ -47,26 +46,20 @@ conn.close()
 print("calls=%d seconds=%.3f rps=%.0f" % (n, t - t0, n / (t - t0)))
 '
 
-note() { echo "run-bench: $*" >&2; }
 getkv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-
-DAEMON_PID=""   # a daemon bench_daemon started and has not stopped yet
-stop_daemon() {
-    [ -n "$DAEMON_PID" ] || return 0
-    kill -TERM "$DAEMON_PID" 2>/dev/null || true
-    wait "$DAEMON_PID" 2>/dev/null || true
-    DAEMON_PID=""
-}
 
 # bench_daemon NAME OUTFILE SOCKET URI DAEMON-CMD...
 # Runs every measurement against one daemon and appends key=value lines to
 # OUTFILE.  Uses WC, BENCH_SECS, COLD_RUNS, WORK from the environment.
 bench_daemon() {
-    local name=$1 out=$2 sock=$3 uri=$4 line i pid ok
+    local name=$1 out=$2 sock=$3 uri=$4 line i pid
     shift 4
     local log="$WORK/$name.log"
     kv() { echo "$1=$2" >> "$out"; }
+    # The daemon is up when it answers a call, not when its socket appears.
+    # shellcheck disable=SC2317  # called by wait_daemon
+    answers() { "$WC" --socket "$sock" --uri "$uri" --calls 1 >/dev/null 2>>"$log"; }
 
     note "$name: cold starts ($((COLD_RUNS + 1)))"
     rm -f "$sock"
@@ -84,20 +77,9 @@ bench_daemon() {
 
     note "$name: steady state"
     rm -f "$sock"
-    "$@" >>"$log" 2>&1 &
-    pid=$!
-    DAEMON_PID=$pid
-    ok=0
-    for i in $(seq 300); do
-        kill -0 "$pid" 2>/dev/null || break
-        if [ -S "$sock" ] && "$WC" --socket "$sock" --uri "$uri" --calls 1 \
-                >/dev/null 2>>"$log"; then
-            ok=1
-            break
-        fi
-        sleep 0.1
-    done
-    if [ $ok = 0 ]; then
+    start_daemon "$log" "$@"
+    pid=$DAEMON_PID
+    if ! wait_daemon "$sock" answers; then
         note "$name: daemon did not answer, see $log"
         stop_daemon
         return 1
@@ -124,53 +106,27 @@ bench_daemon() {
 
 # ---- inside the libvirtd sandbox ------------------------------------------
 if [ "${1:-}" = --inner-libvirtd ]; then
-    [ -n "${MODVIRT_LIBVIRTD_SANDBOX:-}" ] || { note "--inner-libvirtd is internal"; exit 2; }
+    inner_libvirtd_check
     out=$2
-    echo "version=$(/usr/sbin/libvirtd --version | awk '{ print $NF }')" >> "$out"
+    echo "version=$(libvirtd_version)" >> "$out"
     bench_daemon libvirtd "$out" /run/libvirt/libvirt-sock qemu:///system /usr/sbin/libvirtd
     exit
 fi
 
 # ---- options ---------------------------------------------------------------
-json="" build="" secs=5 cold_runs=10 do_libvirtd=1 virtqemud=""
-while [ $# -gt 0 ]; do
+secs=5 cold_runs=10
+own_option() {
     case $1 in
-    --quick) secs=1; cold_runs=2 ;;
-    --json) json=$2; shift ;;
-    --build) build=$2; shift ;;
-    --seconds) secs=$2; shift ;;
-    --cold-runs) cold_runs=$2; shift ;;
-    --no-libvirtd) do_libvirtd=0 ;;
-    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
-    -*) note "unknown option $1"; exit 2 ;;
-    *) virtqemud=$1 ;;
+    --quick) secs=1; cold_runs=2; USED=1 ;;
+    --seconds) secs=$2; USED=2 ;;
+    --cold-runs) cold_runs=$2; USED=2 ;;
     esac
-    shift
-done
-[ "$(id -u)" = 0 ] || { note "needs root (namespaces for the libvirtd sandbox)"; exit 1; }
-[ -n "$build" ] || build=$(realpath -m "$here/../../build")
-[ -n "$virtqemud" ] || virtqemud="$build/virtqemud/virtqemud"
-
-WORK=$(mktemp -d /tmp/modvirt-bench.XXXXXX)
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-    local st=$?
-    stop_daemon
-    if [ "$st" = 0 ]; then
-        rm -rf "$WORK"
-    else
-        note "logs kept in $WORK"
-    fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+parse_options "$@"
+need_root "the libvirtd sandbox"
 
-WC="$build/tests/bench/wireclient"
-if [ ! -x "$WC" ]; then
-    note "no $WC; compiling tests/bench/wireclient.c into $WORK"
-    WC="$WORK/wireclient"
-    cc -std=gnu11 -O2 -D_GNU_SOURCE -pthread -o "$WC" "$here/wireclient.c"
-fi
+make_work modvirt-bench
+WC=$(bench_client wireclient -pthread)
 PY_OK=""
 if "$PY" -c 'import libvirt' 2>/dev/null; then
     PY_OK=1
@@ -182,31 +138,20 @@ rc=0
 
 # ---- (a) libvirtd ----------------------------------------------------------
 if [ $do_libvirtd = 1 ]; then
-    if [ -x /usr/sbin/libvirtd ]; then
-        "$here/libvirtd-sandbox.sh" "$self" --inner-libvirtd "$WORK/libvirtd.kv" ||
-            { rc=1; echo "error=libvirtd measurement failed" >> "$WORK/libvirtd.kv"; }
-    else
-        echo "skipped=/usr/sbin/libvirtd not installed" >> "$WORK/libvirtd.kv"
-    fi
+    run_libvirtd "$WORK/libvirtd.kv" "$WORK/libvirtd.kv" ||
+        { rc=1; echo "error=libvirtd measurement failed" >> "$WORK/libvirtd.kv"; }
 fi
 
 # ---- (b) modvirt virtqemud -------------------------------------------------
-if [ -x "$virtqemud" ]; then
-    root="$WORK/root"
-    mkdir -p "$root/etc/libvirt" "$root/run/libvirt"
-    : > "$root/etc/libvirt/virtqemud.conf"
-    echo "binary=$(readlink -f "$virtqemud")" >> "$WORK/modvirt.kv"
-    bench_daemon modvirt "$WORK/modvirt.kv" "$root/run/libvirt/virtqemud-sock" qemu:///system \
-        "$virtqemud" --root "$root" -t 300 -f "$root/etc/libvirt/virtqemud.conf" ||
+if have_virtqemud "$WORK/modvirt.kv"; then
+    virtqemud_root "$WORK/root" "$WORK/modvirt.kv"
+    bench_daemon modvirt "$WORK/modvirt.kv" "$VQ_SOCK" qemu:///system "${VQ_CMD[@]}" ||
         { rc=1; echo "error=virtqemud measurement failed" >> "$WORK/modvirt.kv"; }
-else
-    note "no virtqemud at $virtqemud: modvirt column skipped (build it, or pass its path)"
-    echo "skipped=no virtqemud binary at $virtqemud" >> "$WORK/modvirt.kv"
 fi
 
 # ---- report ----------------------------------------------------------------
-"$PY" - "$WORK" "$json" "$secs" "$cold_runs" <<'EOF'
-import json, os, platform, statistics, sys, time
+report "$WORK" "$json" "$secs" "$cold_runs" <<'EOF'
+import statistics
 work, json_path, secs, cold_runs = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 
 def load(name):
@@ -252,25 +197,14 @@ for key, label, fmt in rows:
     r = ratios.get(key)
     print("%-34s %12s %12s %18s" % (label, cell(a, key, fmt), cell(b, key, fmt),
                                     "%.2f" % r if r is not None else "-"))
-for name, d in res.items():
-    for k in ("skipped", "error"):
-        if d and k in d:
-            print("%s: %s: %s" % (name, k, d[k]))
+print_notes(res)
 print("(calls/s: higher is better; ms and RSS: lower is better)")
 
-if json_path:
-    doc = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "host": {"nproc": os.cpu_count(), "kernel": platform.release(),
-                 "machine": platform.machine()},
-        "settings": {"seconds_per_rps_run": secs, "cold_runs": cold_runs,
-                     "call": "CONNECT_GET_LIB_VERSION (remote proc 157)"},
-        "libvirtd": res["libvirtd"], "modvirt": res["modvirt"],
-        "ratios_modvirt_over_libvirtd": ratios,
-    }
-    with open(json_path, "w") as f:
-        json.dump(doc, f, indent=2)
-        f.write("\n")
-    print("results written to", json_path)
+write_json(json_path, {
+    "settings": {"seconds_per_rps_run": secs, "cold_runs": cold_runs,
+                 "call": "CONNECT_GET_LIB_VERSION (remote proc 157)"},
+    "libvirtd": res["libvirtd"], "modvirt": res["modvirt"],
+    "ratios_modvirt_over_libvirtd": ratios,
+})
 EOF
 exit $rc

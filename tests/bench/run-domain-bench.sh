@@ -32,18 +32,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-self="$here/$(basename "$0")"
-PY=/usr/bin/python3
+. "$here/bench-lib.sh"
 
-note() { echo "run-domain-bench: $*" >&2; }
-
-DAEMON_PID=""   # a daemon this process started and has not stopped yet
-stop_daemon() {
-    [ -n "$DAEMON_PID" ] || return 0
-    kill -TERM "$DAEMON_PID" 2>/dev/null || true
-    wait "$DAEMON_PID" 2>/dev/null || true
-    DAEMON_PID=""
-}
+# storage_of DIR: the file system DIR is on, as FSTYPE:SOURCE.
+storage_of() { findmnt -n -o FSTYPE,SOURCE -T "$1" | tr -s ' ' ':'; }
 
 # measure NAME OUT SOCKET DAEMON-CMD...
 # Starts the daemon, waits for its socket, runs domclient, stops the daemon.
@@ -54,16 +46,10 @@ measure() {
     shift 3
     local log="$WORK/$name.log" err="$WORK/$name.err"
     rm -f "$sock"
-    "$@" >>"$log" 2>&1 &
-    DAEMON_PID=$!
+    start_daemon "$log" "$@"
     local xml=()
     [ -z "${XML_FILE:-}" ] || xml=(--xml "$XML_FILE")
-    for _ in $(seq 300); do
-        [ -S "$sock" ] && break
-        kill -0 "$DAEMON_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ ! -S "$sock" ]; then
+    if ! wait_daemon "$sock"; then
         note "$name: no socket at $sock, see $log"
         tail -5 "$log" >&2 || true
         stop_daemon
@@ -88,12 +74,9 @@ measure() {
     return 1
 }
 
-trap 'stop_daemon' EXIT
-trap 'exit 130' INT TERM
-
 # ---- inside the libvirtd sandbox: --inner-libvirtd KIND OUT [DISKDIR] ------
 if [ "${1:-}" = --inner-libvirtd ]; then
-    [ -n "${MODVIRT_LIBVIRTD_SANDBOX:-}" ] || { note "--inner-libvirtd is internal"; exit 2; }
+    inner_libvirtd_check
     kind=$2 out=$3
     if [ "$kind" = disk ]; then
         # The sandbox put /etc/libvirt on tmpfs; move it (with the qemu.conf
@@ -105,8 +88,8 @@ if [ "${1:-}" = --inner-libvirtd ]; then
         mount --bind "$etc" /etc/libvirt
     fi
     {
-        echo "version=$(/usr/sbin/libvirtd --version | awk '{ print $NF }')"
-        echo "storage=$(findmnt -n -o FSTYPE,SOURCE -T /etc/libvirt | tr -s ' ' ':')"
+        echo "version=$(libvirtd_version)"
+        echo "storage=$(storage_of /etc/libvirt)"
     } >> "$out"
     measure "libvirtd-$kind" "$out" /run/libvirt/libvirt-sock /usr/sbin/libvirtd
     exit
@@ -117,103 +100,66 @@ if [ "${1:-}" = --inner-modvirt ]; then
     kind=$2 out=$3 root=$4 virtqemud=$5
     mkdir -p "$root"
     [ "$kind" = tmpfs ] && mount -t tmpfs -o mode=0755 tmpfs "$root"
-    mkdir -p "$root/etc/libvirt" "$root/run/libvirt"
-    : > "$root/etc/libvirt/virtqemud.conf"
-    {
-        echo "binary=$(readlink -f "$virtqemud")"
-        echo "storage=$(findmnt -n -o FSTYPE,SOURCE -T "$root/etc/libvirt" | tr -s ' ' ':')"
-    } >> "$out"
-    measure "modvirt-$kind" "$out" "$root/run/libvirt/virtqemud-sock" \
-        "$virtqemud" --root "$root" -t 300 -f "$root/etc/libvirt/virtqemud.conf"
+    virtqemud_root "$root" "$out"
+    echo "storage=$(storage_of "$root/etc/libvirt")" >> "$out"
+    measure "modvirt-$kind" "$out" "$VQ_SOCK" "${VQ_CMD[@]}"
     exit
 fi
 
 # ---- options ---------------------------------------------------------------
-json="" build="" count=1000 reps=50 storage=both disk_dir=/var/tmp
-virt_type="" do_libvirtd=1 do_modvirt=1 virtqemud="" xml_file=""
-while [ $# -gt 0 ]; do
+count=1000 reps=50 storage=both disk_dir=/var/tmp
+virt_type="" do_modvirt=1 xml_file=""
+own_option() {
+    USED=2
     case $1 in
-    --quick) count=50; reps=10 ;;
-    -n|--count) count=$2; shift ;;
-    --list-reps) reps=$2; shift ;;
-    --json) json=$2; shift ;;
-    --build) build=$2; shift ;;
-    --storage) storage=$2; shift ;;
-    --disk-dir) disk_dir=$2; shift ;;
-    --virt-type) virt_type=$2; shift ;;
-    --xml) xml_file=$(realpath "$2"); shift ;;
-    --no-libvirtd) do_libvirtd=0 ;;
-    --no-modvirt) do_modvirt=0 ;;
-    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
-    -*) note "unknown option $1"; exit 2 ;;
-    *) virtqemud=$1 ;;
+    --quick) count=50; reps=10; USED=1 ;;
+    -n|--count) count=$2 ;;
+    --list-reps) reps=$2 ;;
+    --storage) storage=$2 ;;
+    --disk-dir) disk_dir=$2 ;;
+    --virt-type) virt_type=$2 ;;
+    --xml) xml_file=$(realpath "$2") ;;
+    --no-modvirt) do_modvirt=0; USED=1 ;;
+    *) USED=0 ;;
     esac
-    shift
-done
+}
+parse_options "$@"
 case $storage in
 tmpfs) kinds="tmpfs" ;;
 disk) kinds="disk" ;;
 both) kinds="tmpfs disk" ;;
 *) note "--storage takes tmpfs, disk or both"; exit 2 ;;
 esac
-[ "$(id -u)" = 0 ] || { note "needs root (namespaces for the sandboxes)"; exit 1; }
-[ -n "$build" ] || build=$(realpath -m "$here/../../build")
-[ -n "$virtqemud" ] || virtqemud="$build/virtqemud/virtqemud"
+need_root "the sandboxes"
 if [ -z "$virt_type" ]; then
     if [ -w /dev/kvm ]; then virt_type=kvm; else virt_type=qemu; fi
 fi
 
-WORK=$(mktemp -d /tmp/modvirt-domain-bench.XXXXXX)
+make_work modvirt-domain-bench
 DISKWORK=""
 if [[ " $kinds " = *" disk "* ]]; then
     DISKWORK=$(mktemp -d -p "$disk_dir" modvirt-domain-bench.XXXXXX)
+    SCRATCH=$DISKWORK   # the definitions on disk are no logs: always removed
 fi
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-    local st=$?
-    stop_daemon
-    [ -z "$DISKWORK" ] || rm -rf "$DISKWORK"
-    if [ "$st" = 0 ]; then
-        rm -rf "$WORK"
-    else
-        note "logs kept in $WORK"
-    fi
-}
-trap cleanup EXIT
 
-DC="$build/tests/bench/domclient"
-if [ ! -x "$DC" ]; then
-    note "no $DC; compiling tests/bench/domclient.c into $WORK"
-    DC="$WORK/domclient"
-    cc -std=gnu11 -O2 -D_GNU_SOURCE -o "$DC" "$here/domclient.c"
-fi
+DC=$(bench_client domclient)
 export DC WORK COUNT=$count REPS=$reps VIRT_TYPE=$virt_type XML_FILE=$xml_file
 rc=0
 
 for kind in $kinds; do
     if [ $do_libvirtd = 1 ]; then
-        if [ -x /usr/sbin/libvirtd ]; then
-            "$here/libvirtd-sandbox.sh" "$self" --inner-libvirtd "$kind" \
-                "$WORK/$kind-libvirtd.kv" "$DISKWORK" || rc=1
-        else
-            echo "skipped=/usr/sbin/libvirtd not installed" >> "$WORK/$kind-libvirtd.kv"
-        fi
+        run_libvirtd "$WORK/$kind-libvirtd.kv" "$kind" "$WORK/$kind-libvirtd.kv" \
+            "$DISKWORK" || rc=1
     fi
-    if [ $do_modvirt = 1 ]; then
-        if [ -x "$virtqemud" ]; then
-            if [ "$kind" = tmpfs ]; then root="$WORK/root-tmpfs"; else root="$DISKWORK/root"; fi
-            unshare -m --propagation private "$self" --inner-modvirt "$kind" \
-                "$WORK/$kind-modvirt.kv" "$root" "$virtqemud" || rc=1
-        else
-            note "no virtqemud at $virtqemud: modvirt column skipped (build it, or pass its path)"
-            echo "skipped=no virtqemud binary at $virtqemud" >> "$WORK/$kind-modvirt.kv"
-        fi
+    if [ $do_modvirt = 1 ] && have_virtqemud "$WORK/$kind-modvirt.kv"; then
+        if [ "$kind" = tmpfs ]; then root="$WORK/root-tmpfs"; else root="$DISKWORK/root"; fi
+        unshare -m --propagation private "$self" --inner-modvirt "$kind" \
+            "$WORK/$kind-modvirt.kv" "$root" "$virtqemud" || rc=1
     fi
 done
 
 # ---- report ----------------------------------------------------------------
-"$PY" - "$WORK" "$json" "$count" "$reps" "$virt_type" "$kinds" "$xml_file" <<'EOF'
-import json, os, platform, sys, time
+report "$WORK" "$json" "$count" "$reps" "$virt_type" "$kinds" "$xml_file" <<'EOF'
 work, json_path, count, reps, virt_type, kinds, xml_file = sys.argv[1:8]
 count, reps, kinds = int(count), int(reps), kinds.split()
 PHASES = ["define", "list", "lookup", "dumpxml", "undefine"]
@@ -269,31 +215,20 @@ for kind in kinds:
         r = ratios[kind].get(p)
         print("%-16s %20s %20s %10s" % (LABELS[p], cell(a, p), cell(b, p),
                                         "%.2f" % r if r is not None else "-"))
-    for n, d in res.items():
-        for k in ("skipped", "error"):
-            if d and k in d:
-                print("%s: %s: %s" % (n, k, d[k]))
+    print_notes(res)
 print("(mean ms per call, p99 in parentheses; lower is better)")
 
-if json_path:
-    doc = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "host": {"nproc": os.cpu_count(), "kernel": platform.release(),
-                 "machine": platform.machine()},
-        "settings": {"domains": count, "list_reps": reps, "virt_type": virt_type,
-                     "xml": xml_file or "domclient built-in (virt-install style)",
-                     "client": "domclient (C wire client, 1 connection, synchronous)",
-                     "procs": {"define": "DOMAIN_DEFINE_XML (11)",
-                               "list": "CONNECT_LIST_ALL_DOMAINS (273)",
-                               "lookup": "DOMAIN_LOOKUP_BY_NAME (23)",
-                               "dumpxml": "DOMAIN_GET_XML_DESC (14)",
-                               "undefine": "DOMAIN_UNDEFINE_FLAGS (231)"}},
-        "results": results,
-        "ratios_modvirt_over_libvirtd": ratios,
-    }
-    with open(json_path, "w") as f:
-        json.dump(doc, f, indent=2)
-        f.write("\n")
-    print("results written to", json_path)
+write_json(json_path, {
+    "settings": {"domains": count, "list_reps": reps, "virt_type": virt_type,
+                 "xml": xml_file or "domclient built-in (virt-install style)",
+                 "client": "domclient (C wire client, 1 connection, synchronous)",
+                 "procs": {"define": "DOMAIN_DEFINE_XML (11)",
+                           "list": "CONNECT_LIST_ALL_DOMAINS (273)",
+                           "lookup": "DOMAIN_LOOKUP_BY_NAME (23)",
+                           "dumpxml": "DOMAIN_GET_XML_DESC (14)",
+                           "undefine": "DOMAIN_UNDEFINE_FLAGS (231)"}},
+    "results": results,
+    "ratios_modvirt_over_libvirtd": ratios,
+})
 EOF
 exit $rc

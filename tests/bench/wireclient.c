@@ -3,8 +3,9 @@
  *
  * It hand-encodes the handful of messages a libvirt 9 client sends when it
  * opens a unix-socket connection, then times synchronous round trips of one
- * cheap procedure (CONNECT_GET_LIB_VERSION by default).  It deliberately
- * shares no code with the daemons, so it measures them from the outside.
+ * cheap procedure (CONNECT_GET_LIB_VERSION by default).  The protocol code
+ * is wire.c, shared with domclient; it deliberately shares no code with the
+ * daemons, so it measures them from the outside.
  *
  *   wireclient --socket PATH [--uri URI] [--conns N] [--seconds S | --calls N]
  *              [--proc P] [--readonly]
@@ -12,43 +13,20 @@
  *
  * Output is one line of key=value pairs on stdout; diagnostics go to stderr.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define PROG_REMOTE     0x20008086u
-#define PROG_KEEPALIVE  0x6b656570u
-#define PROC_OPEN       1
-#define PROC_FEATURE    60
-#define PROC_AUTH_LIST  66
-#define PROC_LIB_VER    157
-enum { KA_PING = 1, KA_PONG = 2 };                   /* keepalive procs */
-enum { T_CALL = 0, T_REPLY = 1, T_MESSAGE = 2 };     /* packet types */
-enum { ST_OK = 0, ST_ERROR = 1 };                    /* packet status */
-#define HDR_LEN         28 /* length word + 6 header words */
-#define MAX_PACKET      (32u * 1024 * 1024)
-
-struct conn {
-    int fd;
-    uint32_t serial;
-    unsigned char *buf; /* receive buffer */
-    size_t cap, len;    /* allocated, bytes held */
-    size_t off;         /* start of unconsumed data */
-};
+#include "wire.h"
 
 static const char *opt_socket;
 static const char *opt_uri = "qemu:///system";
@@ -64,254 +42,19 @@ static atomic_bool stop_flag;
 static int stop_child(void);
 static pthread_barrier_t start_barrier;
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+/* die()'s hook: never leave the daemon we started behind. */
+static void die_hook(void)
 {
-    va_list ap;
-    fputs("wireclient: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    if (child_pid > 0)  /* never leave the daemon we started behind */
+    if (child_pid > 0)
         stop_child();
-    exit(1);
-}
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* ---- XDR helpers ------------------------------------------------------ */
-
-static size_t put_u32(unsigned char *p, uint32_t v)
-{
-    v = htonl(v);
-    memcpy(p, &v, 4);
-    return 4;
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return ntohl(v);
-}
-
-/* XDR string: length, bytes, zero padding to a multiple of 4. */
-static size_t put_string(unsigned char *p, const char *s)
-{
-    size_t n = strlen(s), pad = (4 - n % 4) % 4;
-    put_u32(p, (uint32_t)n);
-    memcpy(p + 4, s, n);
-    memset(p + 4 + n, 0, pad);
-    return 4 + n + pad;
-}
-
-/* Build a complete packet in out[]; returns its length. */
-static size_t build_packet(unsigned char *out, uint32_t prog, int proc,
-                           uint32_t type, uint32_t serial,
-                           const unsigned char *body, size_t body_len)
-{
-    size_t total = HDR_LEN + body_len;
-    uint32_t words[7] = { (uint32_t)total, prog, 1, (uint32_t)proc, type, serial, ST_OK };
-    for (int i = 0; i < 7; i++)
-        put_u32(out + 4 * i, words[i]);
-    if (body_len)
-        memcpy(out + HDR_LEN, body, body_len);
-    return total;
-}
-
-/* ---- socket I/O ------------------------------------------------------- */
-
-static void write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            die("send: %s", strerror(errno));
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Return a pointer to the next complete packet (starting at its length
- * word) and its length, reading from the socket as needed. */
-static const unsigned char *next_packet(struct conn *c, uint32_t *plen)
-{
-    for (;;) {
-        size_t avail = c->len - c->off;
-        if (avail >= 4) {
-            uint32_t len = get_u32(c->buf + c->off);
-            if (len < HDR_LEN || len > MAX_PACKET)
-                die("bad packet length %u from server", len);
-            if (avail >= len) {
-                const unsigned char *p = c->buf + c->off;
-                c->off += len;
-                *plen = len;
-                return p;
-            }
-            if (len > c->cap) {
-                c->cap = len;
-                c->buf = realloc(c->buf, c->cap);
-                if (!c->buf)
-                    die("out of memory");
-            }
-        }
-        /* Compact before reading more. */
-        if (c->off > 0) {
-            memmove(c->buf, c->buf + c->off, avail);
-            c->len = avail;
-            c->off = 0;
-        }
-        ssize_t r = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            die("timed out waiting for the server");
-        if (r < 0)
-            die("recv: %s", strerror(errno));
-        if (r == 0)
-            die("server closed the connection");
-        c->len += (size_t)r;
-    }
-}
-
-/* An ERROR reply carries remote_error { int code; int domain;
- * string *message; ... }: print it and exit. */
-static void __attribute__((noreturn))
-report_error(int proc, const unsigned char *b, size_t len)
-{
-    uint32_t n = len >= 16 && get_u32(b + 8) == 1 ? get_u32(b + 12) : 0;
-    if (len < 12 || (n && n > len - 16))
-        die("procedure %d failed (malformed error body)", proc);
-    die("procedure %d failed: code=%d domain=%d: %.*s", proc, (int)get_u32(b),
-        (int)get_u32(b + 4), (int)n, n ? (const char *)b + 16 : "");
-}
-
-/* Send a CALL and wait for its REPLY, answering keepalive PINGs and
- * skipping any other async message.  Returns the reply body. */
-static const unsigned char *call(struct conn *c, int proc,
-                                 const unsigned char *body, size_t body_len,
-                                 uint32_t *reply_len)
-{
-    unsigned char out[HDR_LEN + 512];
-    if (body_len > sizeof(out) - HDR_LEN)
-        die("call body too large");
-    uint32_t serial = ++c->serial;
-    write_all(c->fd, out,
-              build_packet(out, PROG_REMOTE, proc, T_CALL, serial, body, body_len));
-
-    for (;;) {
-        uint32_t len;
-        const unsigned char *p = next_packet(c, &len);
-        uint32_t prog = get_u32(p + 4), rproc = get_u32(p + 12);
-        uint32_t type = get_u32(p + 16), rserial = get_u32(p + 20);
-        uint32_t status = get_u32(p + 24);
-
-        if (prog == PROG_KEEPALIVE) {
-            if (type == T_MESSAGE && rproc == KA_PING) {
-                unsigned char pong[HDR_LEN];
-                write_all(c->fd, pong, build_packet(pong, PROG_KEEPALIVE, KA_PONG,
-                                                    T_MESSAGE, 0, NULL, 0));
-            }
-            continue;
-        }
-        if (type == T_MESSAGE)
-            continue; /* an event we never asked for; ignore */
-        if (prog != PROG_REMOTE || type != T_REPLY || rserial != serial ||
-            (int)rproc != proc)
-            die("unexpected packet: prog=0x%x proc=%u type=%u serial=%u "
-                "(waiting for proc %d serial %u)",
-                prog, rproc, type, rserial, proc, serial);
-        if (status == ST_ERROR)
-            report_error(proc, p + HDR_LEN, len - HDR_LEN);
-        if (status != ST_OK)
-            die("procedure %d: unexpected status %u", proc, status);
-        *reply_len = len - HDR_LEN;
-        return p + HDR_LEN;
-    }
-}
-
-/* Returns the fd, or -1 with errno set if connect() fails. */
-static int try_connect(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof(sa.sun_path))
-        die("socket path too long: %s", path);
-    strcpy(sa.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        die("socket: %s", strerror(errno));
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    struct timeval tv = { .tv_sec = (time_t)opt_timeout + 1 };
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    return fd;
-}
-
-/* The opening sequence of a libvirt 9 client on a unix socket. */
-static void handshake(struct conn *c)
-{
-    unsigned char body[512];
-    const unsigned char *r;
-    uint32_t rlen;
-
-    r = call(c, PROC_AUTH_LIST, NULL, 0, &rlen);
-    if (rlen < 4)
-        die("short AUTH_LIST reply");
-    uint32_t n = get_u32(r);
-    if (n > (rlen - 4) / 4)
-        die("malformed AUTH_LIST reply");
-    int none_ok = n == 0;
-    for (uint32_t i = 0; i < n; i++)
-        if (get_u32(r + 4 + 4 * i) == 0)
-            none_ok = 1;
-    if (!none_ok)
-        die("server requires authentication (auth type %u); not supported",
-            get_u32(r + 4));
-
-    put_u32(body, 10); /* VIR_DRV_FEATURE_PROGRAM_KEEPALIVE */
-    call(c, PROC_FEATURE, body, 4, &rlen);
-
-    if (strlen(opt_uri) > sizeof(body) - 16)
-        die("URI too long");
-    size_t off = put_u32(body, 1); /* optional string: present */
-    off += put_string(body + off, opt_uri);
-    off += put_u32(body + off, opt_readonly ? 1 : 0);
-    call(c, PROC_OPEN, body, off, &rlen);
-}
-
-static void conn_init(struct conn *c, int fd)
-{
-    *c = (struct conn){ .fd = fd, .cap = 65536, .buf = malloc(65536) };
-    if (!c->buf)
-        die("out of memory");
-}
-
-static void conn_close(struct conn *c)
-{
-    close(c->fd);
-    free(c->buf);
-    c->buf = NULL;
 }
 
 static void measured_call(struct conn *c)
 {
-    uint32_t rlen;
-    call(c, opt_proc, NULL, 0, &rlen);
-    if (opt_proc == PROC_LIB_VER && rlen != 8)
-        die("GET_LIB_VERSION reply has %u bytes, expected 8", rlen);
+    begin_call(c, opt_proc);
+    struct xrd r = finish_call(c, opt_proc);
+    if (opt_proc == PROC_LIB_VER && r.len != 8)
+        die("GET_LIB_VERSION reply has %zu bytes, expected 8", r.len);
 }
 
 /* ---- load mode -------------------------------------------------------- */
@@ -326,11 +69,8 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct conn c;
-    int fd = try_connect(opt_socket);
-    if (fd < 0)
-        die("connect %s: %s", opt_socket, strerror(errno));
-    conn_init(&c, fd);
-    handshake(&c);
+    conn_open(&c, opt_socket, opt_timeout + 1);
+    wire_handshake(&c, opt_uri, opt_readonly);
     pthread_barrier_wait(&start_barrier);
 
     while (w->quota < 0 ? !atomic_load_explicit(&stop_flag, memory_order_relaxed)
@@ -411,7 +151,7 @@ static int run_cold_start(char **argv)
     child_pid = pid;
 
     int fd, status;
-    while ((fd = try_connect(opt_socket)) < 0) {
+    while ((fd = wire_connect(opt_socket, opt_timeout + 1)) < 0) {
         if (errno != ENOENT && errno != ECONNREFUSED)
             die("connect %s: %s", opt_socket, strerror(errno));
         if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -425,7 +165,7 @@ static int run_cold_start(char **argv)
     double t_sock = now_sec();
     struct conn c;
     conn_init(&c, fd);
-    handshake(&c);
+    wire_handshake(&c, opt_uri, opt_readonly);
     measured_call(&c);
     double t1 = now_sec();
     conn_close(&c);
@@ -465,6 +205,9 @@ int main(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     int cold = 0, o;
+
+    wire_prog = "wireclient";
+    wire_die_hook = die_hook;
 
     while ((o = getopt_long(argc, argv, "+s:u:c:h", opts, NULL)) != -1) {
         switch (o) {
