@@ -73,6 +73,9 @@ struct mv_journal {
     size_t capacity;
     size_t tail;            /* where the next record goes */
     uint64_t next_seq;
+    char *path;
+    bool unformatted;       /* new and empty: filled at the first commit, so
+                             * that a first start does not wait for it */
     bool stale;             /* some record may not be applied to the files yet */
     uint64_t removed;       /* count, for unique hidden names */
 
@@ -453,10 +456,10 @@ static char *parent_dir(const char *path)
 
 /* A fresh journal of j->capacity zeros and a header: its blocks are all
  * allocated and written, so later appends change no metadata. */
-static int create_file(mv_journal *j, const char *path, uint64_t base_seq)
+static int create_file(mv_journal *j, uint64_t base_seq)
 {
     static const uint8_t zeros[64 * 1024];
-    _cleanup_free_ char *parent = parent_dir(path);
+    _cleanup_free_ char *parent = parent_dir(j->path);
 
     if (ftruncate(j->fd, 0) < 0)
         return -errno;
@@ -470,6 +473,7 @@ static int create_file(mv_journal *j, const char *path, uint64_t base_seq)
         return -errno;
     if (parent)
         mv_fsync_dir(parent);   /* the journal's own name must last too */
+    j->unformatted = false;
     return write_header(j, base_seq);
 }
 
@@ -523,6 +527,8 @@ int mv_journal_commit(mv_journal *j, const mv_journal_op *ops, size_t n_ops)
             r = -EINVAL;
         flush |= ops[i].data != NULL;
     }
+    if (r >= 0 && !direct && j->unformatted)
+        r = create_file(j, 1);
     if (r >= 0 && !direct) {
         r = encode(ops, n_ops, j->next_seq, &rec, &size);
         /* Too big for the journal: sync it on its own, after the rest. */
@@ -595,8 +601,12 @@ static int open_file(mv_journal *j, const char *path)
     j->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (j->fd < 0 || fstat(j->fd, &st) < 0)
         return -errno;
-    if (st.st_size == 0)
-        return create_file(j, path, 1);
+    if (st.st_size == 0) {
+        j->unformatted = true;
+        j->tail = HEADER_SIZE;
+        j->next_seq = 1;
+        return 0;
+    }
 
     len = (size_t)st.st_size < IMAGE_MAX ? (size_t)st.st_size : IMAGE_MAX;
     image = malloc(len);
@@ -608,7 +618,7 @@ static int open_file(mv_journal *j, const char *path)
     r = mv_journal_scan(image, (size_t)n, 0, apply_op, j, &tail, &next);
     if (r == -EBADMSG) {
         log_warn("journal %s has no valid header: starting a new one", path);
-        return create_file(j, path, 1);
+        return create_file(j, 1);
     }
     if (r < 0) {
         /* Keep every record for the next try; append after them. */
@@ -629,7 +639,7 @@ static int open_file(mv_journal *j, const char *path)
         log_info("journal %s: replayed into %s what a crash had left unsynced", path, j->dir);
     if (syncfs(j->dir_fd) < 0)
         return -errno;
-    return (size_t)st.st_size == j->capacity ? write_header(j, next) : create_file(j, path, next);
+    return (size_t)st.st_size == j->capacity ? write_header(j, next) : create_file(j, next);
 }
 
 static void journal_free(mv_journal *j)
@@ -642,6 +652,7 @@ static void journal_free(mv_journal *j)
     if (j->dir_fd >= 0)
         close(j->dir_fd);
     free(j->dir);
+    free(j->path);
     free(j);
 }
 
@@ -664,7 +675,7 @@ int mv_journal_open(const char *path, const char *dir, size_t capacity, mv_journ
     if (r >= 0)
         remove_leftovers(j);
     if (r >= 0 && path)
-        r = open_file(j, path);
+        r = (j->path = strdup(path)) ? open_file(j, path) : -ENOMEM;
     if (r < 0) {
         journal_free(j);
         return r;
