@@ -80,7 +80,8 @@ check: deps-check build build-asan
 # Short fuzzing runs from the seed corpora: a smoke test that each target
 # still builds and survives; long campaigns are run by hand.
 fuzz: $(FUZZ_BUILD)/build.ninja
-	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz_packet tests/fuzz/fuzz_conf_file tests/fuzz/fuzz_domain_conf
+	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz_packet tests/fuzz/fuzz_conf_file tests/fuzz/fuzz_domain_conf \
+	  tests/fuzz/fuzz_journal
 	tests/fuzz/run.sh $(FUZZ_BUILD) 30
 
 bench: deps-check build
