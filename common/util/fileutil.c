@@ -106,23 +106,39 @@ int mv_write_temp_file(const char *path, const void *data, size_t len, mode_t mo
     return 0;
 }
 
-int mv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+/* A temp file with data (synced or not), renamed over path. */
+static int write_and_rename(const char *path, const void *data, size_t len, mode_t mode,
+                            bool sync)
 {
-    _cleanup_free_ char *dir = NULL, *base = NULL, *tmp = NULL;
-    int r;
+    _cleanup_free_ char *tmp = NULL;
+    int r = mv_write_temp_file(path, data, len, mode, sync, &tmp);
 
-    r = split_path(path ? path : "", &dir, &base);
-    if (r < 0)
-        return r;
-    r = mv_write_temp_file(path, data, len, mode, true, &tmp);
     if (r < 0)
         return r;
     if (rename(tmp, path) < 0) {
         r = -errno;
         unlink(tmp);
-        return r;
     }
+    return r;
+}
+
+int mv_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+    _cleanup_free_ char *dir = NULL, *base = NULL;
+    int r;
+
+    r = split_path(path ? path : "", &dir, &base);
+    if (r < 0)
+        return r;
+    r = write_and_rename(path, data, len, mode, true);
+    if (r < 0)
+        return r;
     return mv_fsync_dir(dir);
+}
+
+int mv_replace_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+    return write_and_rename(path, data, len, mode, false);
 }
 
 int mv_read_file(const char *path, size_t max_len, char **ret_data, size_t *ret_len)

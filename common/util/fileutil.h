@@ -23,6 +23,10 @@ int mv_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 int mv_write_temp_file(const char *path, const void *data, size_t len, mode_t mode, bool sync,
                        char **ret_tmp);
 
+/* mv_write_file_atomic without any fsync: readers see the old or the new
+ * content, but a crash may lose the change (callers that journal it). */
+int mv_replace_file(const char *path, const void *data, size_t len, mode_t mode);
+
 /* fsync a directory, so that names created or removed in it last. */
 int mv_fsync_dir(const char *dir);
 

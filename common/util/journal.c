@@ -391,21 +391,12 @@ static int remove_file(mv_journal *j, const char *name)
 static int apply_op(const mv_journal_op *op, void *opaque)
 {
     mv_journal *j = opaque;
-    _cleanup_free_ char *path = file_path(j, op->name), *tmp = NULL;
-    int r;
+    _cleanup_free_ char *path = NULL;
 
-    if (!path)
-        return -ENOMEM;
     if (!op->data)
         return remove_file(j, op->name);
-    r = mv_write_temp_file(path, op->data, op->len, op->mode, false, &tmp);
-    if (r < 0)
-        return r;
-    if (rename(tmp, path) < 0) {
-        r = -errno;
-        unlink(tmp);
-    }
-    return r;
+    path = file_path(j, op->name);
+    return path ? mv_replace_file(path, op->data, op->len, op->mode) : -ENOMEM;
 }
 
 /* Put the temp files in place and remove what ops remove. */

@@ -52,6 +52,14 @@ static bool exists(const char *name)
     return access(path, F_OK) == 0;
 }
 
+/* Remove dir/name, if it is there. */
+static void drop(const char *name)
+{
+    _cleanup_free_ char *path = in_dir(name);
+
+    unlink(path);
+}
+
 static void put_file(const char *name, const char *data)
 {
     _cleanup_free_ char *path = in_dir(name);
@@ -150,9 +158,8 @@ static void test_leftovers(void)
     CHECK_INT(mv_journal_open(jpath, dir, 1 << 20, &j), 0);
     CHECK_INT(hidden_files(), 2);
     CHECK(exists(".keep") && exists(".keep.removed-x"));
-    _cleanup_free_ char *k1 = in_dir(".keep"), *k2 = in_dir(".keep.removed-x");
-    unlink(k1);
-    unlink(k2);
+    drop(".keep");
+    drop(".keep.removed-x");
     mv_journal_close(j);
 }
 
@@ -172,9 +179,8 @@ static void test_replay_after_crash(void)
 
     /* The crash: the journal holds the records, the files are as they
      * were before the changes. */
-    _cleanup_free_ char *g1 = in_dir("g1.xml"), *g2 = in_dir("g2.xml");
-    unlink(g1);
-    unlink(g2);
+    drop("g1.xml");
+    drop("g2.xml");
     put_file("old.xml", "old");
     restore_image();
 
@@ -202,9 +208,8 @@ static void test_torn_record(void)
     CHECK_INT(write_one(j, "t2.xml", "torn"), 0);
     save_image();
     mv_journal_close(j);
-    _cleanup_free_ char *t1 = in_dir("t1.xml"), *t2 = in_dir("t2.xml");
-    unlink(t1);
-    unlink(t2);
+    drop("t1.xml");
+    drop("t2.xml");
 
     /* Flip the last byte of "torn" in the image. */
     char *p = memmem(image, image_len, "torn", 4);
@@ -219,8 +224,7 @@ static void test_torn_record(void)
     CHECK_INT(write_one(j, "t3.xml", "after"), 0);
     save_image();
     mv_journal_close(j);
-    _cleanup_free_ char *t3 = in_dir("t3.xml");
-    unlink(t3);
+    drop("t3.xml");
     restore_image();
     CHECK_INT(mv_journal_open(jpath, dir, 1 << 20, &j), 0);
     CHECK_CONTENT("t3.xml", "after");
@@ -251,8 +255,7 @@ static void test_full_and_oversized(void)
     save_image();
     mv_journal_close(j);
 
-    _cleanup_free_ char *last = in_dir("f199.xml");
-    unlink(last);
+    drop("f199.xml");
     restore_image();
     CHECK_INT(mv_journal_open(jpath, dir, 0, &j), 0);
     CHECK_CONTENT("f199.xml", "last");
