@@ -11,7 +11,7 @@
 #include <stdbool.h>
 
 #include "conf/domain_conf.h"
-#include "rpc/driver.h"
+#include "driver/hypervisor.h"
 
 typedef struct qemu_dom {
     mv_domain_def *def;         /* the persistent definition */

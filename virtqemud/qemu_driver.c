@@ -94,7 +94,7 @@ static bool is_privileged(void)
     return qemu_driver.privileged;
 }
 
-static int qemu_connect_open(mv_conn *conn, const char *path)
+static int qemu_connect_open(const mv_session *sess, const char *path)
 {
     if (is_privileged()) {
         if (strcmp(path, "/system") != 0 && strcmp(path, "/session") != 0)
@@ -107,22 +107,22 @@ static int qemu_connect_open(mv_conn *conn, const char *path)
     return 0;
 }
 
-static int qemu_connect_get_version(mv_conn *conn, unsigned long long *ret)
+static int qemu_connect_get_version(const mv_session *sess, unsigned long long *ret)
 {
     return qemu_caps_version(ret);
 }
 
-static int qemu_connect_get_max_vcpus(mv_conn *conn, const char *type, int *ret)
+static int qemu_connect_get_max_vcpus(const mv_session *sess, const char *type, int *ret)
 {
     return qemu_caps_max_vcpus(type, ret);
 }
 
-static int qemu_connect_get_capabilities(mv_conn *conn, char **ret)
+static int qemu_connect_get_capabilities(const mv_session *sess, char **ret)
 {
     return qemu_caps_capabilities_xml(qemu_driver.qemu_uid, qemu_driver.qemu_gid, ret);
 }
 
-static int qemu_connect_get_sysinfo(mv_conn *conn, unsigned flags, char **ret)
+static int qemu_connect_get_sysinfo(const mv_session *sess, unsigned flags, char **ret)
 {
     if (flags)
         return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
@@ -130,35 +130,35 @@ static int qemu_connect_get_sysinfo(mv_conn *conn, unsigned flags, char **ret)
     return mv_sysinfo_format_host(ret);
 }
 
-static int qemu_connect_get_hostname(mv_conn *conn, char **ret)
+static int qemu_connect_get_hostname(const mv_session *sess, char **ret)
 {
     return mv_host_hostname(ret);
 }
 
-static int qemu_node_get_info(mv_conn *conn, mv_node_info *ret)
+static int qemu_node_get_info(const mv_session *sess, mv_node_info *ret)
 {
     return mv_host_node_info(ret);
 }
 
-static int qemu_node_get_free_memory(mv_conn *conn, unsigned long long *ret)
+static int qemu_node_get_free_memory(const mv_session *sess, unsigned long long *ret)
 {
     return mv_host_free_memory(ret);
 }
 
-static int qemu_node_get_cells_free_memory(mv_conn *conn, int start, int max,
+static int qemu_node_get_cells_free_memory(const mv_session *sess, int start, int max,
                                            unsigned long long *cells, int *ret_n)
 {
     return mv_host_cells_free_memory(start, max, cells, ret_n);
 }
 
-static int qemu_connect_get_domain_capabilities(mv_conn *conn, const char *emulator,
+static int qemu_connect_get_domain_capabilities(const mv_session *sess, const char *emulator,
                                                 const char *arch, const char *machine,
                                                 const char *virttype, unsigned flags, char **ret)
 {
     return qemu_domcaps_xml(emulator, arch, machine, virttype, flags, ret);
 }
 
-static int qemu_node_get_security_model(mv_conn *conn, char **ret_model, char **ret_doi)
+static int qemu_node_get_security_model(const mv_session *sess, char **ret_model, char **ret_doi)
 {
     /* No security driver labels QEMU yet: libvirt's answer for that. */
     *ret_model = strdup("none");

@@ -61,7 +61,7 @@ static int config_only(const qemu_dom *dom, unsigned flags)
 
 /*----- lookups -----*/
 
-int qemu_domain_lookup_by_name(mv_conn *conn, const char *name, mv_domain_ref *ret)
+int qemu_domain_lookup_by_name(const mv_session *sess, const char *name, mv_domain_ref *ret)
 {
     qemu_dom *dom;
     int r;
@@ -75,7 +75,7 @@ int qemu_domain_lookup_by_name(mv_conn *conn, const char *name, mv_domain_ref *r
     return r;
 }
 
-int qemu_domain_lookup_by_uuid(mv_conn *conn, const unsigned char *uuid, mv_domain_ref *ret)
+int qemu_domain_lookup_by_uuid(const mv_session *sess, const unsigned char *uuid, mv_domain_ref *ret)
 {
     mv_domain_ref ref = { 0 };
 
@@ -83,7 +83,7 @@ int qemu_domain_lookup_by_uuid(mv_conn *conn, const unsigned char *uuid, mv_doma
     return WITH_DOM(&ref, dom, qemu_dom_ref_dup(dom, ret));
 }
 
-int qemu_domain_lookup_by_id(mv_conn *conn, int id, mv_domain_ref *ret)
+int qemu_domain_lookup_by_id(const mv_session *sess, int id, mv_domain_ref *ret)
 {
     qemu_dom *dom;
     int r;
@@ -97,7 +97,7 @@ int qemu_domain_lookup_by_id(mv_conn *conn, int id, mv_domain_ref *ret)
     return r;
 }
 
-int qemu_connect_list_all_domains(mv_conn *conn, unsigned flags, mv_domain_ref **ret,
+int qemu_connect_list_all_domains(const mv_session *sess, unsigned flags, mv_domain_ref **ret,
                                   size_t *ret_n)
 {
     int r;
@@ -134,7 +134,7 @@ static int parse_def(const char *xml, unsigned parse_flags, mv_domain_def **ret)
     return 0;
 }
 
-int qemu_domain_define_xml(mv_conn *conn, const char *xml, unsigned flags, mv_domain_ref *ret)
+int qemu_domain_define_xml(const mv_session *sess, const char *xml, unsigned flags, mv_domain_ref *ret)
 {
     mv_domain_def *def;
     qemu_dom *dom;
@@ -168,7 +168,7 @@ static int undefine(qemu_dom *dom, unsigned flags)
     return qemu_domains_undefine(qemu_driver.doms, dom);
 }
 
-int qemu_domain_undefine(mv_conn *conn, const mv_domain_ref *ref, unsigned flags)
+int qemu_domain_undefine(const mv_session *sess, const mv_domain_ref *ref, unsigned flags)
 {
     CHECK_FLAGS(flags, UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_NVRAM |
                 UNDEFINE_KEEP_NVRAM | UNDEFINE_CHECKPOINTS_METADATA | UNDEFINE_TPM |
@@ -193,7 +193,7 @@ static int rename_dom(qemu_dom *dom, const char *new_name)
     return qemu_domains_rename(qemu_driver.doms, dom, new_name);
 }
 
-int qemu_domain_rename(mv_conn *conn, const mv_domain_ref *ref, const char *new_name,
+int qemu_domain_rename(const mv_session *sess, const mv_domain_ref *ref, const char *new_name,
                        unsigned flags)
 {
     CHECK_FLAGS(flags, 0, "virDomainRename");
@@ -219,14 +219,14 @@ static int xml_desc(qemu_dom *dom, unsigned flags, char **ret)
     return *ret ? 0 : -ENOMEM;
 }
 
-int qemu_domain_get_xml_desc(mv_conn *conn, const mv_domain_ref *ref, unsigned flags, char **ret)
+int qemu_domain_get_xml_desc(const mv_session *sess, const mv_domain_ref *ref, unsigned flags, char **ret)
 {
     CHECK_FLAGS(flags, MV_DOMAIN_XML_SECURE | MV_DOMAIN_XML_INACTIVE | MV_DOMAIN_XML_UPDATE_CPU |
                 MV_DOMAIN_XML_MIGRATABLE, "virDomainGetXMLDesc");
     return WITH_DOM(ref, dom, xml_desc(dom, flags, ret));
 }
 
-int qemu_connect_domain_xml_to_native(mv_conn *conn, const char *format, const char *xml,
+int qemu_connect_domain_xml_to_native(const mv_session *sess, const char *format, const char *xml,
                                       unsigned flags, char **ret)
 {
     mv_domain_def *def;
@@ -246,7 +246,7 @@ int qemu_connect_domain_xml_to_native(mv_conn *conn, const char *format, const c
 
 /*----- properties -----*/
 
-int qemu_domain_get_info(mv_conn *conn, const mv_domain_ref *ref, mv_domain_info *ret)
+int qemu_domain_get_info(const mv_session *sess, const mv_domain_ref *ref, mv_domain_info *ret)
 {
     return WITH_DOM(ref, dom, ({
         ret->state = dom->state;
@@ -258,14 +258,14 @@ int qemu_domain_get_info(mv_conn *conn, const mv_domain_ref *ref, mv_domain_info
     }));
 }
 
-int qemu_domain_get_state(mv_conn *conn, const mv_domain_ref *ref, unsigned flags,
+int qemu_domain_get_state(const mv_session *sess, const mv_domain_ref *ref, unsigned flags,
                           int *ret_state, int *ret_reason)
 {
     CHECK_FLAGS(flags, 0, "virDomainGetState");
     return WITH_DOM(ref, dom, ({ *ret_state = dom->state; *ret_reason = dom->reason; 0; }));
 }
 
-int qemu_domain_get_os_type(mv_conn *conn, const mv_domain_ref *ref, char **ret)
+int qemu_domain_get_os_type(const mv_session *sess, const mv_domain_ref *ref, char **ret)
 {
     return WITH_DOM(ref, dom, ({
         *ret = strdup(dom->def->os.type ? dom->def->os.type : "hvm");
@@ -273,7 +273,7 @@ int qemu_domain_get_os_type(mv_conn *conn, const mv_domain_ref *ref, char **ret)
     }));
 }
 
-int qemu_domain_get_autostart(mv_conn *conn, const mv_domain_ref *ref, int *ret)
+int qemu_domain_get_autostart(const mv_session *sess, const mv_domain_ref *ref, int *ret)
 {
     return WITH_DOM(ref, dom, ({ *ret = dom->autostart; 0; }));
 }
@@ -286,12 +286,12 @@ static int set_autostart(qemu_dom *dom, int on)
     return qemu_domains_set_autostart(qemu_driver.doms, dom, on != 0);
 }
 
-int qemu_domain_set_autostart(mv_conn *conn, const mv_domain_ref *ref, int autostart)
+int qemu_domain_set_autostart(const mv_session *sess, const mv_domain_ref *ref, int autostart)
 {
     return WITH_DOM(ref, dom, set_autostart(dom, autostart));
 }
 
-int qemu_domain_get_flags(mv_conn *conn, const mv_domain_ref *ref, mv_domain_flags *ret)
+int qemu_domain_get_flags(const mv_session *sess, const mv_domain_ref *ref, mv_domain_flags *ret)
 {
     return WITH_DOM(ref, dom, ({
         *ret = (mv_domain_flags){
@@ -303,7 +303,7 @@ int qemu_domain_get_flags(mv_conn *conn, const mv_domain_ref *ref, mv_domain_fla
     }));
 }
 
-int qemu_domain_managed_save_remove(mv_conn *conn, const mv_domain_ref *ref, unsigned flags)
+int qemu_domain_managed_save_remove(const mv_session *sess, const mv_domain_ref *ref, unsigned flags)
 {
     CHECK_FLAGS(flags, 0, "virDomainManagedSaveRemove");
     /* There are no managed save images yet: nothing to remove. */
@@ -335,7 +335,7 @@ static int set_memory(qemu_dom *dom, unsigned long long kib, unsigned flags)
     return qemu_domains_save(qemu_driver.doms, dom);
 }
 
-int qemu_domain_set_memory(mv_conn *conn, const mv_domain_ref *ref, unsigned long long kib,
+int qemu_domain_set_memory(const mv_session *sess, const mv_domain_ref *ref, unsigned long long kib,
                            unsigned flags)
 {
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM, "virDomainSetMemoryFlags");
@@ -366,13 +366,13 @@ static int set_vcpus(qemu_dom *dom, unsigned n, unsigned flags)
     return qemu_domains_save(qemu_driver.doms, dom);
 }
 
-int qemu_domain_set_vcpus(mv_conn *conn, const mv_domain_ref *ref, unsigned n, unsigned flags)
+int qemu_domain_set_vcpus(const mv_session *sess, const mv_domain_ref *ref, unsigned n, unsigned flags)
 {
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG | VCPU_MAXIMUM, "virDomainSetVcpusFlags");
     return WITH_DOM(ref, dom, set_vcpus(dom, n, flags));
 }
 
-int qemu_domain_get_vcpus(mv_conn *conn, const mv_domain_ref *ref, unsigned flags, int *ret)
+int qemu_domain_get_vcpus(const mv_session *sess, const mv_domain_ref *ref, unsigned flags, int *ret)
 {
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG | VCPU_MAXIMUM | VCPU_GUEST,
                 "virDomainGetVcpusFlags");
@@ -398,14 +398,14 @@ static int set_metadata(qemu_dom *dom, int type, const char *value, const char *
     return qemu_domains_save(qemu_driver.doms, dom);
 }
 
-int qemu_domain_set_metadata(mv_conn *conn, const mv_domain_ref *ref, int type, const char *value,
+int qemu_domain_set_metadata(const mv_session *sess, const mv_domain_ref *ref, int type, const char *value,
                              const char *key, const char *uri, unsigned flags)
 {
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainSetMetadata");
     return WITH_DOM(ref, dom, set_metadata(dom, type, value, key, uri, flags));
 }
 
-int qemu_domain_get_metadata(mv_conn *conn, const mv_domain_ref *ref, int type, const char *uri,
+int qemu_domain_get_metadata(const mv_session *sess, const mv_domain_ref *ref, int type, const char *uri,
                              unsigned flags, char **ret)
 {
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainGetMetadata");
@@ -443,7 +443,7 @@ static int change_device(qemu_dom *dom, int op, const char *xml, unsigned flags)
     return qemu_domains_save(qemu_driver.doms, dom);
 }
 
-int qemu_domain_change_device(mv_conn *conn, const mv_domain_ref *ref, int op, const char *xml,
+int qemu_domain_change_device(const mv_session *sess, const mv_domain_ref *ref, int op, const char *xml,
                               unsigned flags)
 {
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG | 4u /* FORCE for update */,

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,6 +18,7 @@
 
 #include "config.h"
 #include "daemon/daemon.h"
+#include "mv_remote.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fileutil.h"
@@ -233,7 +237,8 @@ static int activated_sockets(mv_server *s)
         mv_listener_kind kind = kind_from_name(names ? names[i] : NULL);
 
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        if (mv_server_add_listener(s, fd, kind) < 0)
+        if (mv_server_add_listener(s, fd, &(mv_listener_opts){ .kind = kind,
+                                                               .auth = MV_AUTH_NONE }) < 0)
             log_error("cannot serve activated socket %s", names ? names[i] : "?");
         else
             log_info("serving activated socket %s", names ? names[i] : "?");
@@ -246,31 +251,52 @@ static int activated_sockets(mv_server *s)
     return n;
 }
 
+/* The group of the read-write socket: as configured, else the relay's
+ * group where it exists, so that virtproxyd (unprivileged) reaches a
+ * daemon that runs as root.  ret_default says the latter. */
+static int socket_group(const mv_daemon_spec *spec, const mv_daemon_config *cfg, gid_t *ret,
+                        bool *ret_default)
+{
+    struct group *g;
+
+    *ret = (gid_t)-1;
+    *ret_default = false;
+    if (cfg->unix_sock_group) {
+        g = getgrnam(cfg->unix_sock_group);
+        if (!g)
+            return mv_error_report(-ENOENT, MV_ERR_CONF_SYNTAX, MV_FROM_CONF,
+                                   "unix_sock_group: no group named '%s'", cfg->unix_sock_group);
+        *ret = g->gr_gid;
+        return 0;
+    }
+    if (!spec->user && spec->handlers[MV_OWNER_HYPERVISOR] && (g = getgrnam(MODVIRT_PROXY_USER))) {
+        *ret = g->gr_gid;
+        *ret_default = true;
+    }
+    return 0;
+}
+
 static int created_sockets(mv_server *s, const mv_daemon_spec *spec, const mv_daemon_paths *paths,
                            const mv_daemon_config *cfg, char ***ret_paths)
 {
-    const char *perms[] = { cfg->unix_sock_rw_perms ? cfg->unix_sock_rw_perms : "0700",
+    gid_t gid;
+    bool relay_group;
+    int r = socket_group(spec, cfg, &gid, &relay_group);
+    const char *perms[] = { cfg->unix_sock_rw_perms ? cfg->unix_sock_rw_perms
+                                                    : relay_group ? "0770" : "0700",
                             cfg->unix_sock_ro_perms ? cfg->unix_sock_ro_perms : "0777",
                             cfg->unix_sock_admin_perms ? cfg->unix_sock_admin_perms : "0700" };
     _cleanup_free_ char *dir = cfg->unix_sock_dir ? mv_path_join(paths->root, cfg->unix_sock_dir)
                                                   : strdup(paths->run_dir);
     char **created = calloc(ELEMENTSOF(socket_specs) + 1, sizeof(char *));
-    gid_t gid = (gid_t)-1;
-    int r;
 
+    if (r < 0)
+        return r;
     if (!dir || !created) {
         free(created);
         return -ENOMEM;
     }
     *ret_paths = created;
-    if (cfg->unix_sock_group) {
-        struct group *g = getgrnam(cfg->unix_sock_group);
-
-        if (!g)
-            return mv_error_report(-ENOENT, MV_ERR_CONF_SYNTAX, MV_FROM_CONF,
-                                   "unix_sock_group: no group named '%s'", cfg->unix_sock_group);
-        gid = g->gr_gid;
-    }
     r = mv_mkdir_p(dir, 0755);
     if (r < 0)
         return mv_error_report(r, MV_ERR_SYSTEM_ERROR, MV_FROM_RPC,
@@ -280,15 +306,20 @@ static int created_sockets(mv_server *s, const mv_daemon_spec *spec, const mv_da
         unsigned mode;
         int fd;
 
-        if (asprintf(&path, "%s/%s%s", dir, spec->name, socket_specs[i].suffix) < 0)
+        if (asprintf(&path, "%s/%s%s", dir, spec->sockets ? spec->sockets : spec->name,
+                     socket_specs[i].suffix) < 0)
             return -ENOMEM;
         r = mv_daemon_parse_perms("configuration", "unix socket permissions", perms[i], &mode);
         if (r < 0)
             return r;
-        fd = make_socket(path, mode, gid);
+        /* A configured group owns every socket; the relay's group only
+         * the read-write one, its way in. */
+        fd = make_socket(path, mode,
+                         relay_group && socket_specs[i].kind != MV_LISTENER_RW ? (gid_t)-1 : gid);
         if (fd < 0)
             return fd;
-        r = mv_server_add_listener(s, fd, socket_specs[i].kind);
+        r = mv_server_add_listener(s, fd, &(mv_listener_opts){ .kind = socket_specs[i].kind,
+                                                               .auth = MV_AUTH_NONE });
         if (r < 0) {
             close(fd);
             return r;
@@ -398,6 +429,62 @@ static int setup_logging(const mv_daemon_spec *spec, const options *o, const mv_
     return mv_log_setup((int)level, cfg->log_filters, outputs);
 }
 
+/* Descriptors are the limit on clients: take what the hard limit allows,
+ * as systemd gives services. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+/* Become user (and its groups) for good, with no capabilities left and
+ * no way to gain any. */
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw;
+
+    if (geteuid() != 0)
+        return 0;           /* started unprivileged: nothing to drop */
+    pw = getpwnam(user);
+    if (!pw)
+        return mv_error_report(-ENOENT, MV_ERR_SYSTEM_ERROR, MV_FROM_NONE,
+                               "user '%s' does not exist: create it with "
+                               "systemd-sysusers (systemd/sysusers.d/modvirt.conf)", user);
+    if (initgroups(user, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+        return mv_error_report(-errno, MV_ERR_SYSTEM_ERROR, MV_FROM_NONE,
+                               "cannot become user '%s': %s", user, strerror(errno));
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return mv_error_report(-errno, MV_ERR_SYSTEM_ERROR, MV_FROM_NONE,
+                               "cannot forbid new privileges: %s", strerror(errno));
+    return 0;
+}
+
+/* Peers whose identity hand-over (CONNECT_SET_IDENTITY) is believed: root
+ * and the relay's own user. */
+static void trusted_relays(mv_remote_config *rc)
+{
+    struct passwd *pw = getpwnam(MODVIRT_PROXY_USER);
+
+    rc->trusted_relays[rc->n_trusted_relays++] = 0;
+    if (pw)
+        rc->trusted_relays[rc->n_trusted_relays++] = pw->pw_uid;
+}
+
+static void server_config(const mv_daemon_config *cfg, const options *o, mv_server_config *ret)
+{
+    mv_server_config_defaults(ret);
+    ret->max_clients = cfg->max_clients;
+    ret->max_workers = cfg->max_workers;
+    ret->max_client_requests = cfg->max_client_requests;
+    ret->keepalive_interval = cfg->keepalive_interval;
+    ret->keepalive_count = cfg->keepalive_count;
+    ret->idle_timeout = o->timeout > 0 ? (unsigned)o->timeout : 0;
+}
+
 int mv_daemon_main(int argc, char **argv, const mv_daemon_spec *spec)
 {
     mv_daemon_paths paths = { 0 };
@@ -406,6 +493,7 @@ int mv_daemon_main(int argc, char **argv, const mv_daemon_spec *spec)
     _cleanup_free_ char *config_path = NULL, *pid_path = NULL;
     char **created = NULL;
     mv_server *server = NULL;
+    mv_remote *remote = NULL;
     sd_event *event = NULL;
     bool privileged = geteuid() == 0;
     int ready_fd = -1, pid_fd = -1, r, ret = EXIT_FAILURE;
@@ -467,20 +555,28 @@ int mv_daemon_main(int argc, char **argv, const mv_daemon_spec *spec)
      * system call per request more. */
     if ((r = sd_event_new(&event)) < 0)
         goto out;
-    mv_server_config_defaults(&scfg);
-    scfg.max_clients = cfg.max_clients;
-    scfg.min_workers = cfg.min_workers;
-    scfg.max_workers = cfg.max_workers;
-    scfg.prio_workers = cfg.prio_workers;
-    scfg.max_client_requests = cfg.max_client_requests;
-    scfg.keepalive_interval = cfg.keepalive_interval;
-    scfg.keepalive_count = cfg.keepalive_count;
-    scfg.idle_timeout = o.timeout > 0 ? (unsigned)o.timeout : 0;
-    if ((r = mv_server_new(event, &scfg, privileged, &server)) < 0) {
+    raise_fd_limit();
+    server_config(&cfg, &o, &scfg);
+    if ((r = mv_server_new(event, &scfg, &server)) < 0) {
         log_error("cannot create the server: %s", strerror(-r));
         goto out;
     }
-    mv_server_set_hypervisor(server, spec->hypervisor);
+    mv_remote_config rcfg = {
+        .name = spec->name,
+        .privileged = privileged,
+        .drivers = spec->drivers,
+        .relay = spec->relay,
+        .socket_dir = paths.run_dir,
+        .event_id_base = spec->event_id_base,
+        .max_event_callbacks = 512,
+        .handshake_timeout_usec = 60u * 1000000u,
+    };
+    memcpy(rcfg.handlers, spec->handlers, sizeof(rcfg.handlers));
+    trusted_relays(&rcfg);
+    if ((r = mv_remote_new(server, &rcfg, &remote)) < 0) {
+        log_error("cannot create the remote program: %s", strerror(-r));
+        goto out;
+    }
     sd_event_add_signal(event, NULL, SIGTERM, on_signal, server);
     sd_event_add_signal(event, NULL, SIGINT, on_signal, server);
     sd_event_add_signal(event, NULL, SIGHUP, on_signal, server);
@@ -488,6 +584,10 @@ int mv_daemon_main(int argc, char **argv, const mv_daemon_spec *spec)
     if (activated_sockets(server) <= 0 &&
         created_sockets(server, spec, &paths, &cfg, &created) < 0) {
         log_error("%s", mv_error_last() ? mv_error_last()->message : "cannot create the sockets");
+        goto out;
+    }
+    if (spec->user && drop_privileges(spec->user) < 0) {
+        log_error("%s", mv_error_last()->message);
         goto out;
     }
 
@@ -510,6 +610,7 @@ int mv_daemon_main(int argc, char **argv, const mv_daemon_spec *spec)
 out:
     report_ready(&ready_fd, 1);
     mv_server_free(server);
+    mv_remote_free(remote);
     if (driver_up && spec->cleanup)
         spec->cleanup();
     if (created) {

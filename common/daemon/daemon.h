@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "remote/remote.h"
 #include "rpc/server.h"
 
 /* Where a daemon keeps things; all under --root DIR when given. */
@@ -63,14 +64,33 @@ typedef struct mv_daemon_env {
 } mv_daemon_env;
 
 typedef struct mv_daemon_spec {
-    const char *name;                       /* "virtqemud": sockets, units, config */
+    const char *name;                       /* "virtqemud": units, config, log */
     const char *description;                /* for --help */
-    const mv_hypervisor_driver *hypervisor; /* may be NULL */
+    /* Sockets: SOCKETS-sock, SOCKETS-sock-ro, SOCKETS-admin-sock; NULL:
+     * the daemon's name. */
+    const char *sockets;
+    mv_drivers drivers;                     /* the subsystems served here */
+    /* Handler arrays, by owner, of the procedures served here. */
+    const mv_handler *handlers[MV_OWNER_COUNT];
+    bool relay;                             /* relay other owners' procedures */
+    int event_id_base;                      /* MV_EVENT_ID_BASE_* */
+    /* An unprivileged user to become once the sockets are open (NULL:
+     * keep running as started). */
+    const char *user;
     /* Driver state: must stay cheap, nothing that could be done on the
      * first call that needs it (cold start counts). */
     int (*init)(const mv_daemon_env *env);
     void (*cleanup)(void);
 } mv_daemon_spec;
+
+/* Each daemon's event callback ids start at its own base. */
+enum {
+    MV_EVENT_ID_BASE_HYPERVISOR = 1 << 24,
+    MV_EVENT_ID_BASE_NETWORK = 2 << 24,
+    MV_EVENT_ID_BASE_STORAGE = 3 << 24,
+    MV_EVENT_ID_BASE_SECRET = 4 << 24,
+    MV_EVENT_ID_BASE_NODEDEV = 5 << 24,
+};
 
 int mv_daemon_main(int argc, char **argv, const mv_daemon_spec *spec);
 

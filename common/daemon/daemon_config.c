@@ -56,9 +56,9 @@ void mv_daemon_config_init(mv_daemon_config *cfg)
     *cfg = (mv_daemon_config){
         .max_clients = s.max_clients,
         .max_anonymous_clients = 20,
-        .min_workers = s.min_workers,
+        .min_workers = 5,
         .max_workers = s.max_workers,
-        .prio_workers = s.prio_workers,
+        .prio_workers = 5,
         .max_client_requests = s.max_client_requests,
         .keepalive_interval = s.keepalive_interval,
         .keepalive_count = s.keepalive_count,

@@ -3,45 +3,98 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "rpc/client.h"
-#include "util/cleanup.h"
+#include "rpc/conn_priv.h"
+#include "rpc/server.h"
 #include "util/log.h"
 
 #define DRAIN_MAX_USEC (5u * 1000000u)   /* give replies this long on shutdown */
+#define DRAIN_POLL_USEC (20u * 1000u)
+#define MAX_LISTENERS 16
+
+typedef struct listener {
+    mv_server *server;
+    mv_listener_opts opts;
+    sd_event_source *source;
+} listener;
+
+/* A connection accepted by a listener. */
+typedef struct client {
+    struct client *prev, *next;
+    mv_server *server;
+    mv_conn *conn;
+    mv_listener_kind kind;
+} client;
+
+struct mv_server {
+    sd_event *event;
+    mv_loop *loop;
+    mv_workers *workers;
+    mv_server_config cfg;
+    mv_server_handler handler;
+    mv_readmem readmem;
+    bool shutting_down;
+    listener *listeners[MAX_LISTENERS];
+    unsigned nlisteners;
+    client *clients;
+    unsigned nclients;
+    unsigned nkind[MV_LISTENER_KINDS];
+    sd_event_source *idle_timer;
+    sd_event_source *drain_timer;
+    uint64_t drain_until;
+};
 
 void mv_server_config_defaults(mv_server_config *cfg)
 {
     *cfg = (mv_server_config){
         .max_clients = 5000,
-        .min_workers = 5,
         .max_workers = 20,
-        .prio_workers = 5,
         .max_client_requests = 5,
         .keepalive_interval = 5,
         .keepalive_count = 5,
         .idle_timeout = 0,
+        .client_out_soft = 256u << 10,
+        .client_out_hard = 64u << 20,
+        .read_memory_max = 512u << 20,
     };
 }
 
-static void set_accepting(mv_server *s, bool on)
+/* A listener accepts while its kind has room and we are not stopping. */
+static void update_listeners(mv_server *s)
 {
-    if (s->accepting == on)
-        return;
-    s->accepting = on;
-    for (unsigned i = 0; i < s->nlisteners; i++)
-        sd_event_source_set_enabled(s->listeners[i], on ? SD_EVENT_ON : SD_EVENT_OFF);
+    for (unsigned i = 0; i < s->nlisteners; i++) {
+        listener *l = s->listeners[i];
+        bool on = !s->shutting_down && s->nkind[l->opts.kind] < s->cfg.max_clients;
+
+        sd_event_source_set_enabled(l->source, on ? SD_EVENT_ON : SD_EVENT_OFF);
+    }
 }
 
-void mv_server_check_drained(mv_server *s)
+static bool drained(mv_server *s)
 {
-    if (!s->shutting_down)
-        return;
     if (s->workers && mv_workers_pending(s->workers) > 0)
-        return;
-    for (mv_client *c = s->clients; c; c = c->next)
-        if (c->out_head)
-            return;
-    sd_event_exit(s->event, 0);
+        return false;
+    for (client *c = s->clients; c; c = c->next)
+        if (mv_conn_queued(c->conn) > 0 || mv_conn_in_flight(c->conn) > 0)
+            return false;
+    return true;
+}
+
+static int on_drain_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+    mv_server *s = userdata;
+
+    if (drained(s)) {
+        sd_event_exit(s->event, 0);
+        return 0;
+    }
+    if (usec >= s->drain_until) {
+        log_warn("replies still pending after shutdown grace period, exiting anyway");
+        sd_event_exit(s->event, 0);
+        return 0;
+    }
+    sd_event_source_set_time(src, usec + DRAIN_POLL_USEC);
+    sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+    return 0;
 }
 
 static int on_idle_timeout(sd_event_source *src, uint64_t usec, void *userdata)
@@ -72,48 +125,97 @@ static void arm_idle_timer(mv_server *s)
     }
 }
 
-void mv_server_client_gone(mv_server *s, mv_client *c)
+static void client_gone(mv_conn *conn, void *data)
 {
+    client *c = data;
+    mv_server *s = c->server;
+
     if (c->prev)
         c->prev->next = c->next;
     else
         s->clients = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    c->prev = c->next = NULL;
     s->nclients--;
-    if (!s->shutting_down && s->nclients < s->cfg.max_clients)
-        set_accepting(s, true);
+    s->nkind[c->kind]--;
+    update_listeners(s);
     if (s->nclients == 0)
         arm_idle_timer(s);
-    mv_server_check_drained(s);
+    free(c);
 }
 
-int mv_server_add_client(mv_server *s, int fd, mv_listener_kind kind)
+static mv_conn_limits client_limits(const mv_server *s)
 {
-    mv_client *c;
-    int r = mv_client_new(s, fd, kind, &c);
+    return (mv_conn_limits){
+        .max_requests = s->cfg.max_client_requests,
+        .out_soft = s->cfg.client_out_soft,
+        .out_hard = s->cfg.client_out_hard,
+        .keepalive_interval = s->cfg.keepalive_interval,
+        .keepalive_count = s->cfg.keepalive_count,
+    };
+}
 
-    if (r < 0)
+int mv_server_add_client(mv_server *s, int fd, const mv_listener_opts *opts)
+{
+    mv_conn_limits limits = client_limits(s);
+    mv_transport *t;
+    mv_conn *conn;
+    client *c;
+    int r;
+
+    if (!s->handler.accept) {
+        close(fd);
+        return -ENOTCONN;
+    }
+    c = calloc(1, sizeof(*c));
+    r = c ? mv_transport_plain_new(fd, &t) : -ENOMEM;
+    if (r < 0) {
+        free(c);
+        close(fd);
         return r;
+    }
+    r = mv_conn_new(s->event, fd, t, &limits, &s->readmem, &conn);
+    if (r < 0) {
+        free(c);
+        return r;
+    }
+    c->server = s;
+    c->conn = conn;
+    c->kind = opts->kind;
     c->next = s->clients;
     if (s->clients)
         s->clients->prev = c;
     s->clients = c;
     s->nclients++;
+    s->nkind[opts->kind]++;
+    mv_conn_set_watch(conn, &(mv_conn_watch){ .gone = client_gone, .data = c });
     if (s->idle_timer)
         sd_event_source_set_enabled(s->idle_timer, SD_EVENT_OFF);
-    if (s->nclients >= s->cfg.max_clients)
-        set_accepting(s, false);
-    log_debug("new client %d uid %u pid %d", fd, (unsigned)c->conn.identity.uid,
-              (int)c->conn.identity.pid);
-    return 0;
+    update_listeners(s);
+    log_debug("new connection %d uid %d pid %d", fd, (int)mv_conn_peer(conn)->uid,
+              (int)mv_conn_peer(conn)->pid);
+    r = s->handler.accept(s->handler.data, conn, opts);
+    if (r < 0)
+        mv_conn_close(conn, "the program refused the connection");
+    return r;
 }
 
-typedef struct listener {
-    mv_server *server;
-    mv_listener_kind kind;
-} listener;
+int mv_server_connect(mv_server *s, int fd, mv_conn **ret)
+{
+    mv_conn_limits limits = client_limits(s);
+    mv_transport *t;
+    int r = mv_transport_plain_new(fd, &t);
+
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    /* Our own calls to another daemon: nothing to count, and replies
+     * that wait for the client are the client's limit, not ours. */
+    limits.max_requests = 0;
+    limits.keepalive_interval = 0;
+    return mv_conn_new(s->event, fd, t, &limits, &s->readmem, ret);
+}
 
 static int on_listener(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
@@ -125,38 +227,35 @@ static int on_listener(sd_event_source *src, int fd, uint32_t revents, void *use
             log_warn("accept failed: %m");
         return 0;
     }
-    if (mv_server_add_client(l->server, cfd, l->kind) < 0) {
+    if (mv_server_add_client(l->server, cfd, &l->opts) < 0)
         log_warn("cannot set up a new client");
-        close(cfd);
-    }
     return 0;
 }
 
-int mv_server_add_listener(mv_server *s, int fd, mv_listener_kind kind)
+int mv_server_add_listener(mv_server *s, int fd, const mv_listener_opts *opts)
 {
     listener *l;
     int r;
 
-    if (s->nlisteners >= ELEMENTSOF(s->listeners))
+    if (s->nlisteners >= MAX_LISTENERS)
         return -E2BIG;
     l = calloc(1, sizeof(*l));
     if (!l)
         return -ENOMEM;
     l->server = s;
-    l->kind = kind;
-    r = sd_event_add_io(s->event, &s->listeners[s->nlisteners], fd, EPOLLIN, on_listener, l);
+    l->opts = *opts;
+    r = sd_event_add_io(s->event, &l->source, fd, EPOLLIN, on_listener, l);
     if (r < 0) {
         free(l);
         return r;
     }
-    sd_event_source_set_io_fd_own(s->listeners[s->nlisteners], 1);
-    sd_event_source_set_destroy_callback(s->listeners[s->nlisteners], free);
-    s->nlisteners++;
+    sd_event_source_set_io_fd_own(l->source, 1);
+    s->listeners[s->nlisteners++] = l;
+    update_listeners(s);
     return 0;
 }
 
-int mv_server_new(sd_event *event, const mv_server_config *cfg, bool privileged,
-                  mv_server **ret)
+int mv_server_new(sd_event *event, const mv_server_config *cfg, mv_server **ret)
 {
     mv_server *s = calloc(1, sizeof(*s));
     int r;
@@ -169,32 +268,42 @@ int mv_server_new(sd_event *event, const mv_server_config *cfg, bool privileged,
         s->cfg.max_client_requests = 1;
     if (s->cfg.max_clients == 0)
         s->cfg.max_clients = 1;
-    s->privileged = privileged;
-    s->accepting = true;
-    if (s->cfg.max_workers > 0) {
-        r = mv_workers_new(event, s->cfg.max_workers, &s->workers);
-        if (r < 0) {
-            mv_server_free(s);
-            return r;
-        }
+    s->readmem.max = s->cfg.read_memory_max;
+    r = mv_loop_new(event, &s->loop);
+    if (r >= 0 && s->cfg.max_workers > 0)
+        r = mv_workers_new(s->loop, s->cfg.max_workers, &s->workers);
+    if (r < 0) {
+        mv_server_free(s);
+        return r;
     }
     arm_idle_timer(s);
     *ret = s;
     return 0;
 }
 
-void mv_server_set_hypervisor(mv_server *s, const mv_hypervisor_driver *drv)
+void mv_server_set_handler(mv_server *s, const mv_server_handler *h)
 {
-    s->hypervisor = drv;
+    s->handler = *h;
 }
 
-static int on_drain_timeout(sd_event_source *src, uint64_t usec, void *userdata)
+sd_event *mv_server_event(mv_server *s)
 {
-    mv_server *s = userdata;
+    return s->event;
+}
 
-    log_warn("replies still pending after shutdown grace period, exiting anyway");
-    sd_event_exit(s->event, 0);
-    return 0;
+mv_loop *mv_server_loop(mv_server *s)
+{
+    return s->loop;
+}
+
+mv_workers *mv_server_workers(mv_server *s)
+{
+    return s->workers;
+}
+
+const mv_server_config *mv_server_get_config(const mv_server *s)
+{
+    return &s->cfg;
 }
 
 void mv_server_shutdown(mv_server *s)
@@ -203,14 +312,15 @@ void mv_server_shutdown(mv_server *s)
 
     if (s->shutting_down)
         return;
-    set_accepting(s, false);
     s->shutting_down = true;
+    update_listeners(s);
     if (s->idle_timer)
         sd_event_source_set_enabled(s->idle_timer, SD_EVENT_OFF);
     sd_event_now(s->event, CLOCK_MONOTONIC, &now);
-    sd_event_add_time(s->event, &s->drain_timer, CLOCK_MONOTONIC, now + DRAIN_MAX_USEC, 0,
-                      on_drain_timeout, s);
-    mv_server_check_drained(s);
+    s->drain_until = now + DRAIN_MAX_USEC;
+    if (sd_event_add_time(s->event, &s->drain_timer, CLOCK_MONOTONIC, now, 0,
+                          on_drain_timer, s) < 0)
+        sd_event_exit(s->event, 0);
 }
 
 unsigned mv_server_client_count(const mv_server *s)
@@ -223,13 +333,17 @@ void mv_server_free(mv_server *s)
     if (!s)
         return;
     while (s->clients)
-        mv_client_close(s->clients, NULL);
-    /* Joins the threads; their done callbacks drop the last client refs. */
+        mv_conn_close(s->clients->conn, NULL);
+    /* Joins the threads and runs their done callbacks, which drop the
+     * last references to the calls' clients. */
     mv_workers_free(s->workers);
-    for (unsigned i = 0; i < s->nlisteners; i++)
-        sd_event_source_disable_unref(s->listeners[i]);
+    for (unsigned i = 0; i < s->nlisteners; i++) {
+        sd_event_source_disable_unref(s->listeners[i]->source);
+        free(s->listeners[i]);
+    }
     sd_event_source_disable_unref(s->idle_timer);
     sd_event_source_disable_unref(s->drain_timer);
+    mv_loop_free(s->loop);
     sd_event_unref(s->event);
     free(s);
 }

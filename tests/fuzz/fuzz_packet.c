@@ -6,23 +6,23 @@
  * pick a procedure whose decoder gets the rest directly.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mv_remote_routes.h"
 #include "rpc/message.h"
-#include "rpc/server.h"
+#include "server_fixture.h"
 #include "util/log.h"
 
-static int fuzz_version(mv_conn *conn, unsigned long long *ret)
+static int fuzz_version(const mv_session *sess, unsigned long long *ret)
 {
     *ret = 1;
     return 0;
 }
 
-static int fuzz_list(mv_conn *conn, unsigned flags, mv_domain_ref **ret, size_t *ret_n)
+static int fuzz_list(const mv_session *sess, unsigned flags, mv_domain_ref **ret, size_t *ret_n)
 {
     *ret = NULL;
     *ret_n = 0;
@@ -39,7 +39,7 @@ static const mv_hypervisor_driver fuzz_driver = {
 static void decode_one(const uint8_t *data, size_t size)
 {
     const mv_route *r;
-    uint8_t args[4096];
+    _Alignas(max_align_t) uint8_t args[4096];
 
     if (size < 2)
         return;
@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static sd_event *event;
     mv_server_config cfg;
-    mv_server *s;
-    int sv[2];
+    fixture f;
+    int fd;
     uint8_t sink[65536];
 
     if (!event) {
@@ -69,30 +69,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mv_server_config_defaults(&cfg);
     cfg.max_workers = 0;            /* everything inline: deterministic */
     cfg.keepalive_interval = 0;
-    if (mv_server_new(event, &cfg, true, &s) < 0)
+    if (fixture_new(event, &cfg, &fuzz_driver, &f) < 0)
         return 0;
-    mv_server_set_hypervisor(s, &fuzz_driver);
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0 ||
-        mv_server_add_client(s, sv[0], MV_LISTENER_RW) < 0) {
-        mv_server_free(s);
+    fd = fixture_client(&f, MV_LISTENER_RW, SOCK_NONBLOCK);
+    if (fd < 0) {
+        fixture_free(&f);
         return 0;
     }
     for (size_t off = 0; off < size;) {
-        ssize_t n = write(sv[1], data + off, size - off);
+        ssize_t n = write(fd, data + off, size - off);
 
         if (n > 0)
             off += n;
         while (sd_event_run(event, 0) > 0)
             ;
-        while (read(sv[1], sink, sizeof(sink)) > 0)
+        while (read(fd, sink, sizeof(sink)) > 0)
             ;
-        if (n <= 0 && mv_server_client_count(s) == 0)
+        if (n <= 0 && mv_server_client_count(f.server) == 0)
             break;
     }
-    shutdown(sv[1], SHUT_WR);
+    shutdown(fd, SHUT_WR);
     while (sd_event_run(event, 0) > 0)
         ;
-    close(sv[1]);
-    mv_server_free(s);
+    close(fd);
+    fixture_free(&f);
     return 0;
 }

@@ -1,7 +1,7 @@
 /*
- * The RPC server in-process, over socketpairs, with a driver defined here:
- * replies, the per-client limit of calls in flight, bad framing, shutdown
- * draining, idle exit.
+ * The RPC server and the remote program in-process, over socketpairs, with
+ * a driver defined here: replies, the per-client limit of calls in flight,
+ * bad framing, shutdown draining, idle exit.
  */
 #include <errno.h>
 #include <poll.h>
@@ -13,13 +13,14 @@
 #include "mv_remote.h"
 #include "rpc/message.h"
 #include "rpc/server.h"
+#include "server_fixture.h"
 #include "test.h"
 
 static int running, max_running;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Slow on purpose: lets calls pile up on the workers. */
-static int test_get_version(mv_conn *conn, unsigned long long *ret)
+static int test_get_version(const mv_session *sess, unsigned long long *ret)
 {
     pthread_mutex_lock(&lock);
     if (++running > max_running)
@@ -96,26 +97,30 @@ static void open_conn(int fd)
     CHECK_INT(h.status, MV_STATUS_OK);
 }
 
+static fixture fx;
+
 static mv_server *new_server(unsigned max_requests, unsigned idle)
 {
     mv_server_config cfg;
-    mv_server *s;
 
     mv_server_config_defaults(&cfg);
     cfg.max_client_requests = max_requests;
     cfg.idle_timeout = idle;
-    CHECK_INT(mv_server_new(event, &cfg, true, &s), 0);
-    mv_server_set_hypervisor(s, &test_driver);
-    return s;
+    CHECK_INT(fixture_new(event, &cfg, &test_driver, &fx), 0);
+    return fx.server;
+}
+
+static void free_server(mv_server *s)
+{
+    fixture_free(&fx);
 }
 
 static int new_client(mv_server *s)
 {
-    int sv[2];
+    int fd = fixture_client(&fx, MV_LISTENER_RW, 0);
 
-    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    CHECK_INT(mv_server_add_client(s, sv[0], MV_LISTENER_RW), 0);
-    return sv[1];
+    CHECK(fd >= 0);
+    return fd;
 }
 
 static void test_in_flight_limit(void)
@@ -139,7 +144,7 @@ static void test_in_flight_limit(void)
     CHECK_INT(answered, 20);
     CHECK(max_running >= 1 && max_running <= 2);
     close(fd);
-    mv_server_free(s);
+    free_server(s);
 }
 
 static void test_unsupported_and_bad_framing(void)
@@ -166,7 +171,7 @@ static void test_unsupported_and_bad_framing(void)
     CHECK_INT(h.status, MV_STATUS_OK);
     close(fd);
     close(other);
-    mv_server_free(s);
+    free_server(s);
 }
 
 static void test_shutdown_drains(void)
@@ -193,7 +198,7 @@ static void test_shutdown_drains(void)
     CHECK_INT(h.serial, 9);
     CHECK_INT(h.status, MV_STATUS_OK);
     close(fd);
-    mv_server_free(s);
+    free_server(s);
 }
 
 static void test_idle_exit(void)
@@ -202,7 +207,7 @@ static void test_idle_exit(void)
 
     /* no client ever comes: the loop ends by itself */
     CHECK_INT(sd_event_loop(event), 0);
-    mv_server_free(s);
+    free_server(s);
 }
 
 int main(void)

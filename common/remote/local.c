@@ -1,32 +1,25 @@
 /*
- * Calls every daemon answers itself: the handshake, the connection's own
- * properties, and identity hand-over from a trusted relay.
+ * Calls every daemon answers itself (owner=local): the handshake, the
+ * connection's own properties, and identity hand-over from a trusted
+ * relay.  A daemon with no driver of its own (virtproxyd) answers connect
+ * open from the daemon that owns the URI, through the relay.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
-#include "mv_remote_routes.h"
-#include "rpc/dispatch.h"
+#include "mv_remote_handlers.h"
+#include "remote/client.h"
 #include "util/cleanup.h"
 #include "util/log.h"
-
-void mv_identity_clear(mv_identity *id)
-{
-    free(id->user_name);
-    free(id->group_name);
-    free(id->sasl_user_name);
-    free(id->x509_dname);
-    free(id->selinux_context);
-    *id = (mv_identity){ 0 };
-}
 
 /* Split "scheme://host/path?query" into scheme and path. */
 static int parse_uri(const char *uri, char **ret_scheme, char **ret_path)
 {
     const char *sep = strstr(uri, "://");
     const char *path, *end;
+    _cleanup_free_ char *scheme = NULL;
 
     if (!sep || sep == uri)
         return -EINVAL;
@@ -34,65 +27,89 @@ static int parse_uri(const char *uri, char **ret_scheme, char **ret_path)
     if (!path)
         path = "";
     end = path + strcspn(path, "?#");
-    *ret_scheme = strndup(uri, sep - uri);
+    scheme = strndup(uri, sep - uri);
     *ret_path = strndup(path, end - path);
-    if (!*ret_scheme || !*ret_path) {
-        free(*ret_scheme);
+    if (!scheme || !*ret_path) {
         free(*ret_path);
         return -ENOMEM;
     }
+    *ret_scheme = TAKE_PTR(scheme);
     return 0;
+}
+
+/* The scheme this daemon's own driver serves, and its open check. */
+static const char *own_scheme(const mv_drivers *d,
+                              int (**ret_open)(const mv_session *, const char *))
+{
+    if (d->hypervisor) {
+        *ret_open = d->hypervisor->connect_open;
+        return d->hypervisor->scheme;
+    }
+    if (d->network) {
+        *ret_open = d->network->connect_open;
+        return d->network->scheme;
+    }
+    if (d->storage) {
+        *ret_open = d->storage->connect_open;
+        return d->storage->scheme;
+    }
+    if (d->secret) {
+        *ret_open = d->secret->connect_open;
+        return d->secret->scheme;
+    }
+    *ret_open = NULL;
+    return NULL;
+}
+
+static int no_driver(const char *uri)
+{
+    return mv_error_report(-ENOENT, MV_ERR_NO_CONNECT, MV_FROM_NONE, "%s", uri);
 }
 
 int mv_dispatch_connect_open(mv_call *call, mv_connect_open_args *args)
 {
-    const mv_hypervisor_driver *hv = call->server->hypervisor;
+    mv_client *c = call->client;
+    int (*open_fn)(const mv_session *, const char *);
+    const char *scheme_ours = own_scheme(call->drivers, &open_fn);
     _cleanup_free_ char *scheme = NULL, *path = NULL, *uri = NULL;
     const char *name = args->name ? *args->name : NULL;
+    bool readonly = c->sess->readonly || (args->flags & MV_CONNECT_RO);
     int r;
 
-    if (call->conn->open)
-        return mv_error_report(-EISCONN, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
-                               "connection already open");
-    if (!hv)
-        return mv_error_report(-ENOENT, MV_ERR_NO_CONNECT, MV_FROM_NONE, "%s",
-                               name && *name ? name : "this daemon");
     if (!name || !*name) {
-        /* The client asks for our default: the driver's system or
-         * session instance, as the daemon runs. */
-        if (asprintf(&uri, "%s:///%s", hv->scheme,
-                     call->server->privileged ? "system" : "session") < 0)
-            return -ENOMEM;
+        /* The client asks for our default: our driver's system or session
+         * instance, or for a relay, the first hypervisor daemon running. */
+        uri = scheme_ours ? mv_remote_default_uri(c->remote, scheme_ours)
+                          : mv_relay_probe_uri(c->remote);
+        if (!uri)
+            return scheme_ours ? -ENOMEM : no_driver("the default URI");
         name = uri;
     }
     r = parse_uri(name, &scheme, &path);
     if (r == -ENOMEM)
         return r;
-    if (r < 0 || strcmp(scheme, hv->scheme) != 0)
-        return mv_error_report(-ENOENT, MV_ERR_NO_CONNECT, MV_FROM_NONE, "%s", name);
-    if (hv->connect_open) {
-        r = hv->connect_open(call->conn, path);
-        if (r < 0)
-            return r;
+    if (r < 0)
+        return no_driver(name);
+    if (!scheme_ours || strcmp(scheme, scheme_ours) != 0) {
+        if (!scheme_ours && c->remote->cfg.relay && mv_relay_can_open(scheme))
+            return mv_relay_open(call, name, args->flags | (readonly ? MV_CONNECT_RO : 0));
+        return no_driver(name);
     }
+    if (open_fn && (r = open_fn(call->sess, path)) < 0)
+        return r;
     if (!uri && asprintf(&uri, "%s://%s", scheme, path) < 0)
         return -ENOMEM;
-
-    free(call->conn->uri);
-    call->conn->uri = TAKE_PTR(uri);
-    call->conn->hypervisor = hv;
-    if (args->flags & MV_CONNECT_RO)
-        call->conn->readonly = true;
-    call->conn->open = true;
-    log_debug("client %d opened %s%s", call->client->fd, call->conn->uri,
-              call->conn->readonly ? " read-only" : "");
+    r = mv_client_update_session(c, uri, &readonly, NULL);
+    if (r < 0)
+        return r;
+    mv_client_opened(c);
+    log_debug("connection %d opened %s%s", mv_conn_fd(c->conn), uri, readonly ? " read-only" : "");
     return 0;
 }
 
 int mv_dispatch_connect_close(mv_call *call)
 {
-    /* The URI stays until the client goes: a worker may still read it. */
-    call->conn->open = false;
+    call->client->open = false;
     return 0;
 }
 
@@ -102,7 +119,7 @@ int mv_dispatch_connect_supports_feature(mv_call *call, mv_connect_supports_feat
     switch (args->feature) {
     case MV_FEATURE_PROGRAM_KEEPALIVE:
         /* Asking is how a client says it answers our pings. */
-        mv_client_start_keepalive(call->client);
+        mv_conn_start_keepalive(call->client->conn);
         ret->supported = 1;
         break;
     case MV_FEATURE_TYPED_PARAM_STRING:
@@ -120,25 +137,24 @@ int mv_dispatch_connect_supports_feature(mv_call *call, mv_connect_supports_feat
 
 int mv_dispatch_auth_list(mv_call *call, mv_auth_list_ret *ret)
 {
-    /* Unix sockets: the socket's mode and owner are the access control. */
     ret->types.types_val = calloc(1, sizeof(mv_auth_type));
     if (!ret->types.types_val)
         return -ENOMEM;
-    ret->types.types_val[0] = MV_AUTH_NONE;
+    /* What the listener the client came through requires. */
+    ret->types.types_val[0] = call->client->listener.auth;
     ret->types.types_len = 1;
     return 0;
 }
 
 int mv_dispatch_connect_get_uri(mv_call *call, mv_connect_get_uri_ret *ret)
 {
-    ret->uri = strdup(call->conn->uri ? call->conn->uri : "");
+    ret->uri = strdup(call->sess->uri ? call->sess->uri : "");
     return ret->uri ? 0 : -ENOMEM;
 }
 
 int mv_dispatch_connect_is_secure(mv_call *call, mv_connect_is_secure_ret *ret)
 {
-    /* A local unix socket cannot be snooped. */
-    ret->secure = 1;
+    ret->secure = mv_conn_secure(call->client->conn);
     return 0;
 }
 
@@ -150,13 +166,15 @@ int mv_dispatch_connect_get_lib_version(mv_call *call, mv_connect_get_lib_versio
 
 int mv_dispatch_connect_register_close_callback(mv_call *call)
 {
-    /* The daemon's drivers are in-process: the connection only closes when
-     * the socket does, which the client sees by itself. */
+    /* Our own drivers never close a connection under the client; a relay
+     * tells it when the daemon it relays to went away. */
+    call->client->close_callback = true;
     return 0;
 }
 
 int mv_dispatch_connect_unregister_close_callback(mv_call *call)
 {
+    call->client->close_callback = false;
     return 0;
 }
 
@@ -198,14 +216,26 @@ static int identity_number(const mv_typed_param *p, unsigned long long *ret)
     }
 }
 
+static bool trusted_relay(const mv_client *c)
+{
+    const mv_peer *peer = mv_conn_peer(c->conn);
+
+    if (c->listener.kind != MV_LISTENER_RW || !peer->known)
+        return false;
+    for (unsigned i = 0; i < c->remote->cfg.n_trusted_relays; i++)
+        if (peer->uid == c->remote->cfg.trusted_relays[i])
+            return true;
+    return false;
+}
+
 int mv_dispatch_connect_set_identity(mv_call *call, mv_connect_set_identity_args *args)
 {
-    mv_identity id = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
+    _cleanup_(mv_identity_clear) mv_identity id = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
     int r = 0;
 
-    /* Only root on the read-write socket (a relay) may speak for others;
-     * the peer is judged by its socket, not by what it claimed before. */
-    if (call->client->kind != MV_LISTENER_RW || call->client->peer_uid != 0)
+    /* Only a relay we trust may speak for others; the peer is judged by
+     * its socket, never by what it claimed before. */
+    if (!trusted_relay(call->client))
         return mv_error_report(-EPERM, MV_ERR_ACCESS_DENIED, MV_FROM_ACCESS,
                                "only a privileged relay may set the client identity");
     if (args->flags)
@@ -238,21 +268,14 @@ int mv_dispatch_connect_set_identity(mv_call *call, mv_connect_set_identity_args
         } else if (strcmp(p->field, "process-time") == 0) {
             r = identity_number(p, &id.process_time);
         } else {
-            mv_identity_clear(&id);
             return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_RPC,
                                    "parameter '%s' not supported", p->field);
         }
-        if (r == -EINVAL) {
-            mv_identity_clear(&id);
+        if (r == -EINVAL)
             return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_RPC,
                                    "parameter '%s' has the wrong type", p->field);
-        }
     }
-    if (r < 0) {
-        mv_identity_clear(&id);
+    if (r < 0)
         return r;
-    }
-    mv_identity_clear(&call->conn->identity);
-    call->conn->identity = id;
-    return 0;
+    return mv_client_update_session(call->client, NULL, NULL, &id);
 }

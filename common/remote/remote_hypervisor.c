@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mv_remote_routes.h"
-#include "rpc/dispatch.h"
+#include "mv_remote_handlers.h"
+#include "remote/handler.h"
 #include "util/cleanup.h"
 
 #define LIST_ACTIVE 1u      /* virConnectListAllDomains flags */
@@ -22,14 +22,14 @@ void mv_domain_refs_free(mv_domain_ref *refs, size_t n)
 
 int mv_dispatch_connect_get_type(mv_call *call, mv_connect_get_type_ret *ret)
 {
-    ret->type = strdup(call->conn->hypervisor->name);
+    ret->type = strdup(call->drivers->hypervisor->name);
     return ret->type ? 0 : -ENOMEM;
 }
 
 int mv_dispatch_connect_get_version(mv_call *call, mv_connect_get_version_ret *ret)
 {
     unsigned long long v;
-    int r = DRIVER_FN(call, connect_get_version)(call->conn, &v);
+    int r = HV_FN(call, connect_get_version)(call->sess, &v);
 
     if (r >= 0)
         ret->hv_ver = v;
@@ -39,14 +39,14 @@ int mv_dispatch_connect_get_version(mv_call *call, mv_connect_get_version_ret *r
 int mv_dispatch_connect_get_max_vcpus(mv_call *call, mv_connect_get_max_vcpus_args *args,
                                       mv_connect_get_max_vcpus_ret *ret)
 {
-    return DRIVER_FN(call, connect_get_max_vcpus)(call->conn, args->type ? *args->type : NULL,
+    return HV_FN(call, connect_get_max_vcpus)(call->sess, args->type ? *args->type : NULL,
                                                   &ret->max_vcpus);
 }
 
 int mv_dispatch_node_get_info(mv_call *call, mv_node_get_info_ret *ret)
 {
     mv_node_info info;
-    int r = DRIVER_FN(call, node_get_info)(call->conn, &info);
+    int r = HV_FN(call, node_get_info)(call->sess, &info);
 
     if (r < 0)
         return r;
@@ -63,24 +63,24 @@ int mv_dispatch_node_get_info(mv_call *call, mv_node_get_info_ret *ret)
 
 int mv_dispatch_connect_get_capabilities(mv_call *call, mv_connect_get_capabilities_ret *ret)
 {
-    return DRIVER_FN(call, connect_get_capabilities)(call->conn, &ret->capabilities);
+    return HV_FN(call, connect_get_capabilities)(call->sess, &ret->capabilities);
 }
 
 int mv_dispatch_connect_get_sysinfo(mv_call *call, mv_connect_get_sysinfo_args *args,
                                     mv_connect_get_sysinfo_ret *ret)
 {
-    return DRIVER_FN(call, connect_get_sysinfo)(call->conn, args->flags, &ret->sysinfo);
+    return HV_FN(call, connect_get_sysinfo)(call->sess, args->flags, &ret->sysinfo);
 }
 
 int mv_dispatch_connect_get_hostname(mv_call *call, mv_connect_get_hostname_ret *ret)
 {
-    return DRIVER_FN(call, connect_get_hostname)(call->conn, &ret->hostname);
+    return HV_FN(call, connect_get_hostname)(call->sess, &ret->hostname);
 }
 
 int mv_dispatch_node_get_free_memory(mv_call *call, mv_node_get_free_memory_ret *ret)
 {
     unsigned long long v;
-    int r = DRIVER_FN(call, node_get_free_memory)(call->conn, &v);
+    int r = HV_FN(call, node_get_free_memory)(call->sess, &v);
 
     if (r >= 0)
         ret->freeMem = v;
@@ -100,7 +100,7 @@ int mv_dispatch_node_get_cells_free_memory(mv_call *call, mv_node_get_cells_free
     cells = calloc(args->maxcells, sizeof(*cells));
     if (!cells)
         return -ENOMEM;
-    r = DRIVER_FN(call, node_get_cells_free_memory)(call->conn, args->startCell,
+    r = HV_FN(call, node_get_cells_free_memory)(call->sess, args->startCell,
                                                     args->maxcells, cells, &n);
     if (r < 0)
         return r;
@@ -113,7 +113,7 @@ int mv_dispatch_node_get_cells_free_memory(mv_call *call, mv_node_get_cells_free
 
 static int list_domains(mv_call *call, unsigned flags, mv_domain_ref **ret, size_t *ret_n)
 {
-    return DRIVER_FN(call, connect_list_all_domains)(call->conn, flags, ret, ret_n);
+    return HV_FN(call, connect_list_all_domains)(call->sess, flags, ret, ret_n);
 }
 
 int mv_dispatch_connect_list_all_domains(mv_call *call, mv_connect_list_all_domains_args *args,

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mv_remote_routes.h"
-#include "rpc/dispatch.h"
+#include "mv_remote_handlers.h"
+#include "remote/handler.h"
 #include "util/cleanup.h"
 
 #define XML_SECURE 1u       /* virDomainXMLFlags */
@@ -37,7 +37,7 @@ static char *opt(mv_string s)
 /* Read-only connections never see secrets (graphics passwords, ...). */
 static int check_secure(mv_call *call, unsigned flags)
 {
-    if ((flags & XML_SECURE) && call->conn->readonly)
+    if ((flags & XML_SECURE) && call->sess->readonly)
         return mv_error_report(-EPERM, MV_ERR_OPERATION_DENIED, MV_FROM_DOMAIN,
                                "virDomainGetXMLDesc with secure flag");
     return 0;
@@ -49,7 +49,7 @@ int mv_dispatch_domain_lookup_by_name(mv_call *call, mv_domain_lookup_by_name_ar
                                       mv_domain_lookup_by_name_ret *ret)
 {
     mv_domain_ref r = { 0 };
-    int rc = DRIVER_FN(call, domain_lookup_by_name)(call->conn, args->name, &r);
+    int rc = HV_FN(call, domain_lookup_by_name)(call->sess, args->name, &r);
 
     if (rc >= 0)
         put_ref(&ret->dom, &r);
@@ -60,7 +60,7 @@ int mv_dispatch_domain_lookup_by_uuid(mv_call *call, mv_domain_lookup_by_uuid_ar
                                       mv_domain_lookup_by_uuid_ret *ret)
 {
     mv_domain_ref r = { 0 };
-    int rc = DRIVER_FN(call, domain_lookup_by_uuid)(call->conn, (unsigned char *)args->uuid, &r);
+    int rc = HV_FN(call, domain_lookup_by_uuid)(call->sess, (unsigned char *)args->uuid, &r);
 
     if (rc >= 0)
         put_ref(&ret->dom, &r);
@@ -71,7 +71,7 @@ int mv_dispatch_domain_lookup_by_id(mv_call *call, mv_domain_lookup_by_id_args *
                                     mv_domain_lookup_by_id_ret *ret)
 {
     mv_domain_ref r = { 0 };
-    int rc = DRIVER_FN(call, domain_lookup_by_id)(call->conn, args->id, &r);
+    int rc = HV_FN(call, domain_lookup_by_id)(call->sess, args->id, &r);
 
     if (rc >= 0)
         put_ref(&ret->dom, &r);
@@ -83,7 +83,7 @@ int mv_dispatch_domain_lookup_by_id(mv_call *call, mv_domain_lookup_by_id_args *
 static int define(mv_call *call, const char *xml, unsigned flags, mv_nonnull_domain *out)
 {
     mv_domain_ref r = { 0 };
-    int rc = DRIVER_FN(call, domain_define_xml)(call->conn, xml, flags, &r);
+    int rc = HV_FN(call, domain_define_xml)(call->sess, xml, flags, &r);
 
     if (rc >= 0)
         put_ref(out, &r);
@@ -106,14 +106,14 @@ int mv_dispatch_domain_undefine(mv_call *call, mv_domain_undefine_args *args)
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_undefine)(call->conn, &r, 0);
+    return HV_FN(call, domain_undefine)(call->sess, &r, 0);
 }
 
 int mv_dispatch_domain_undefine_flags(mv_call *call, mv_domain_undefine_flags_args *args)
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_undefine)(call->conn, &r, args->flags);
+    return HV_FN(call, domain_undefine)(call->sess, &r, args->flags);
 }
 
 int mv_dispatch_domain_get_xml_desc(mv_call *call, mv_domain_get_xml_desc_args *args,
@@ -124,14 +124,14 @@ int mv_dispatch_domain_get_xml_desc(mv_call *call, mv_domain_get_xml_desc_args *
 
     if (rc < 0)
         return rc;
-    return DRIVER_FN(call, domain_get_xml_desc)(call->conn, &r, args->flags, &ret->xml);
+    return HV_FN(call, domain_get_xml_desc)(call->sess, &r, args->flags, &ret->xml);
 }
 
 int mv_dispatch_domain_rename(mv_call *call, mv_domain_rename_args *args,
                               mv_domain_rename_ret *ret)
 {
     mv_domain_ref r = ref_of(&args->dom);
-    int rc = DRIVER_FN(call, domain_rename)(call->conn, &r, opt(args->new_name), args->flags);
+    int rc = HV_FN(call, domain_rename)(call->sess, &r, opt(args->new_name), args->flags);
 
     ret->retcode = rc < 0 ? -1 : 0;
     return rc;
@@ -144,7 +144,7 @@ int mv_dispatch_domain_get_info(mv_call *call, mv_domain_get_info_args *args,
 {
     mv_domain_ref r = ref_of(&args->dom);
     mv_domain_info info;
-    int rc = DRIVER_FN(call, domain_get_info)(call->conn, &r, &info);
+    int rc = HV_FN(call, domain_get_info)(call->sess, &r, &info);
 
     if (rc < 0)
         return rc;
@@ -161,7 +161,7 @@ int mv_dispatch_domain_get_max_memory(mv_call *call, mv_domain_get_max_memory_ar
 {
     mv_domain_ref r = ref_of(&args->dom);
     mv_domain_info info;
-    int rc = DRIVER_FN(call, domain_get_info)(call->conn, &r, &info);
+    int rc = HV_FN(call, domain_get_info)(call->sess, &r, &info);
 
     if (rc >= 0)
         ret->memory = info.max_mem_kib;
@@ -173,7 +173,7 @@ int mv_dispatch_domain_get_state(mv_call *call, mv_domain_get_state_args *args,
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_get_state)(call->conn, &r, args->flags,
+    return HV_FN(call, domain_get_state)(call->sess, &r, args->flags,
                                              &ret->state, &ret->reason);
 }
 
@@ -182,7 +182,7 @@ int mv_dispatch_domain_get_os_type(mv_call *call, mv_domain_get_os_type_args *ar
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_get_os_type)(call->conn, &r, &ret->type);
+    return HV_FN(call, domain_get_os_type)(call->sess, &r, &ret->type);
 }
 
 int mv_dispatch_domain_get_autostart(mv_call *call, mv_domain_get_autostart_args *args,
@@ -190,27 +190,27 @@ int mv_dispatch_domain_get_autostart(mv_call *call, mv_domain_get_autostart_args
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_get_autostart)(call->conn, &r, &ret->autostart);
+    return HV_FN(call, domain_get_autostart)(call->sess, &r, &ret->autostart);
 }
 
 int mv_dispatch_domain_set_autostart(mv_call *call, mv_domain_set_autostart_args *args)
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_set_autostart)(call->conn, &r, args->autostart);
+    return HV_FN(call, domain_set_autostart)(call->sess, &r, args->autostart);
 }
 
 static int get_flags(mv_call *call, const mv_nonnull_domain *dom, mv_domain_flags *out)
 {
     mv_domain_ref r = ref_of(dom);
 
-    return DRIVER_FN(call, domain_get_flags)(call->conn, &r, out);
+    return HV_FN(call, domain_get_flags)(call->sess, &r, out);
 }
 
 int mv_dispatch_domain_is_active(mv_call *call, mv_domain_is_active_args *args,
                                  mv_domain_is_active_ret *ret)
 {
-    mv_domain_flags f;
+    mv_domain_flags f = { 0 };
     int rc = get_flags(call, &args->dom, &f);
 
     ret->active = f.active;
@@ -220,7 +220,7 @@ int mv_dispatch_domain_is_active(mv_call *call, mv_domain_is_active_args *args,
 int mv_dispatch_domain_is_persistent(mv_call *call, mv_domain_is_persistent_args *args,
                                      mv_domain_is_persistent_ret *ret)
 {
-    mv_domain_flags f;
+    mv_domain_flags f = { 0 };
     int rc = get_flags(call, &args->dom, &f);
 
     ret->persistent = f.persistent;
@@ -230,7 +230,7 @@ int mv_dispatch_domain_is_persistent(mv_call *call, mv_domain_is_persistent_args
 int mv_dispatch_domain_is_updated(mv_call *call, mv_domain_is_updated_args *args,
                                   mv_domain_is_updated_ret *ret)
 {
-    mv_domain_flags f;
+    mv_domain_flags f = { 0 };
     int rc = get_flags(call, &args->dom, &f);
 
     ret->updated = f.updated;
@@ -241,7 +241,7 @@ int mv_dispatch_domain_has_managed_save_image(mv_call *call,
                                               mv_domain_has_managed_save_image_args *args,
                                               mv_domain_has_managed_save_image_ret *ret)
 {
-    mv_domain_flags f;
+    mv_domain_flags f = { 0 };
     int rc = get_flags(call, &args->dom, &f);
 
     ret->result = f.managed_save;
@@ -251,7 +251,7 @@ int mv_dispatch_domain_has_managed_save_image(mv_call *call,
 int mv_dispatch_domain_snapshot_num(mv_call *call, mv_domain_snapshot_num_args *args,
                                     mv_domain_snapshot_num_ret *ret)
 {
-    mv_domain_flags f;
+    mv_domain_flags f = { 0 };
     int rc = get_flags(call, &args->dom, &f);
 
     ret->num = f.snapshots;
@@ -263,7 +263,7 @@ int mv_dispatch_domain_managed_save_remove(mv_call *call,
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_managed_save_remove)(call->conn, &r, args->flags);
+    return HV_FN(call, domain_managed_save_remove)(call->sess, &r, args->flags);
 }
 
 int mv_dispatch_domain_get_messages(mv_call *call, mv_domain_get_messages_args *args,
@@ -271,7 +271,7 @@ int mv_dispatch_domain_get_messages(mv_call *call, mv_domain_get_messages_args *
 {
     /* No taint or deprecation messages are recorded yet: a real, empty
      * list, after checking the domain exists. */
-    mv_domain_flags f;
+    mv_domain_flags f = { 0 };
 
     return get_flags(call, &args->dom, &f);
 }
@@ -284,28 +284,28 @@ int mv_dispatch_domain_set_max_memory(mv_call *call, mv_domain_set_max_memory_ar
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_set_memory)(call->conn, &r, args->memory, MEM_MAXIMUM);
+    return HV_FN(call, domain_set_memory)(call->sess, &r, args->memory, MEM_MAXIMUM);
 }
 
 int mv_dispatch_domain_set_memory(mv_call *call, mv_domain_set_memory_args *args)
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_set_memory)(call->conn, &r, args->memory, 0);
+    return HV_FN(call, domain_set_memory)(call->sess, &r, args->memory, 0);
 }
 
 int mv_dispatch_domain_set_memory_flags(mv_call *call, mv_domain_set_memory_flags_args *args)
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_set_memory)(call->conn, &r, args->memory, args->flags);
+    return HV_FN(call, domain_set_memory)(call->sess, &r, args->memory, args->flags);
 }
 
 int mv_dispatch_domain_set_vcpus_flags(mv_call *call, mv_domain_set_vcpus_flags_args *args)
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_set_vcpus)(call->conn, &r, args->nvcpus, args->flags);
+    return HV_FN(call, domain_set_vcpus)(call->sess, &r, args->nvcpus, args->flags);
 }
 
 int mv_dispatch_domain_get_vcpus_flags(mv_call *call, mv_domain_get_vcpus_flags_args *args,
@@ -313,7 +313,7 @@ int mv_dispatch_domain_get_vcpus_flags(mv_call *call, mv_domain_get_vcpus_flags_
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_get_vcpus)(call->conn, &r, args->flags, &ret->num);
+    return HV_FN(call, domain_get_vcpus)(call->sess, &r, args->flags, &ret->num);
 }
 
 int mv_dispatch_domain_get_max_vcpus(mv_call *call, mv_domain_get_max_vcpus_args *args,
@@ -323,7 +323,7 @@ int mv_dispatch_domain_get_max_vcpus(mv_call *call, mv_domain_get_max_vcpus_args
 
     /* VIR_DOMAIN_VCPU_MAXIMUM | VIR_DOMAIN_AFFECT_LIVE semantics for a
      * shut-off domain: the configured maximum. */
-    return DRIVER_FN(call, domain_get_vcpus)(call->conn, &r, 4u, &ret->num);
+    return HV_FN(call, domain_get_vcpus)(call->sess, &r, 4u, &ret->num);
 }
 
 /*----- metadata and devices -----*/
@@ -332,7 +332,7 @@ int mv_dispatch_domain_set_metadata(mv_call *call, mv_domain_set_metadata_args *
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_set_metadata)(call->conn, &r, args->type, opt(args->metadata),
+    return HV_FN(call, domain_set_metadata)(call->sess, &r, args->type, opt(args->metadata),
                                                 opt(args->key), opt(args->uri), args->flags);
 }
 
@@ -341,7 +341,7 @@ int mv_dispatch_domain_get_metadata(mv_call *call, mv_domain_get_metadata_args *
 {
     mv_domain_ref r = ref_of(&args->dom);
 
-    return DRIVER_FN(call, domain_get_metadata)(call->conn, &r, args->type, opt(args->uri),
+    return HV_FN(call, domain_get_metadata)(call->sess, &r, args->type, opt(args->uri),
                                                 args->flags, &ret->metadata);
 }
 
@@ -350,7 +350,7 @@ static int change_device(mv_call *call, const mv_nonnull_domain *dom, int op, co
 {
     mv_domain_ref r = ref_of(dom);
 
-    return DRIVER_FN(call, domain_change_device)(call->conn, &r, op, xml, flags);
+    return HV_FN(call, domain_change_device)(call->sess, &r, op, xml, flags);
 }
 
 int mv_dispatch_domain_attach_device(mv_call *call, mv_domain_attach_device_args *args)
@@ -384,7 +384,7 @@ int mv_dispatch_connect_domain_xml_to_native(mv_call *call,
                                              mv_connect_domain_xml_to_native_args *args,
                                              mv_connect_domain_xml_to_native_ret *ret)
 {
-    return DRIVER_FN(call, connect_domain_xml_to_native)(call->conn, args->nativeFormat,
+    return HV_FN(call, connect_domain_xml_to_native)(call->sess, args->nativeFormat,
                                                          args->domainXml, args->flags,
                                                          &ret->nativeConfig);
 }
@@ -393,8 +393,8 @@ int mv_dispatch_connect_get_domain_capabilities(mv_call *call,
                                                 mv_connect_get_domain_capabilities_args *args,
                                                 mv_connect_get_domain_capabilities_ret *ret)
 {
-    return DRIVER_FN(call, connect_get_domain_capabilities)(
-        call->conn, opt(args->emulatorbin), opt(args->arch), opt(args->machine),
+    return HV_FN(call, connect_get_domain_capabilities)(
+        call->sess, opt(args->emulatorbin), opt(args->arch), opt(args->machine),
         opt(args->virttype), args->flags, &ret->capabilities);
 }
 
@@ -415,7 +415,7 @@ static int put_chars(char *s, u_int *len, char **val, size_t max)
 int mv_dispatch_node_get_security_model(mv_call *call, mv_node_get_security_model_ret *ret)
 {
     char *model = NULL, *doi = NULL;
-    int rc = DRIVER_FN(call, node_get_security_model)(call->conn, &model, &doi);
+    int rc = HV_FN(call, node_get_security_model)(call->sess, &model, &doi);
 
     if (rc < 0)
         return rc;
@@ -430,7 +430,7 @@ int mv_dispatch_node_get_security_model(mv_call *call, mv_node_get_security_mode
 int mv_dispatch_domain_get_security_label(mv_call *call, mv_domain_get_security_label_args *args,
                                           mv_domain_get_security_label_ret *ret)
 {
-    mv_domain_flags f;
+    mv_domain_flags f = { 0 };
     int rc = get_flags(call, &args->dom, &f);
 
     /* No security driver labels processes yet: an empty label, not

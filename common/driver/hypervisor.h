@@ -1,0 +1,124 @@
+/*
+ * The hypervisor driver table (virtqemud, virtxend): connection-level
+ * facts of the host, and domains.  The remote program's hypervisor
+ * handlers (common/remote/remote_hypervisor.c, remote_domain.c) turn a
+ * decoded call into one function of this table; a driver never sees XDR.
+ */
+#ifndef MV_DRIVER_HYPERVISOR_H
+#define MV_DRIVER_HYPERVISOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "driver/session.h"
+#include "util/hostinfo.h"
+
+typedef struct mv_domain_ref {
+    char *name;
+    unsigned char uuid[16];
+    int id;                 /* -1 when inactive */
+} mv_domain_ref;
+
+typedef struct mv_domain_info {
+    int state;              /* virDomainState */
+    unsigned long long max_mem_kib;
+    unsigned long long memory_kib;
+    unsigned nr_vcpus;
+    unsigned long long cpu_time_ns;
+} mv_domain_info;
+
+typedef struct mv_domain_flags {
+    bool active;
+    bool persistent;
+    bool updated;           /* live config differs from persistent */
+    bool autostart;
+    bool managed_save;
+    int snapshots;
+} mv_domain_flags;
+
+typedef struct mv_hypervisor_driver {
+    const char *name;       /* what virConnectGetType reports, e.g. "QEMU" */
+    const char *scheme;     /* URI scheme it serves, e.g. "qemu" */
+
+    /* Check the path of the URI the client opens; the scheme matched.
+     * sess is the session as it was before the open. */
+    int (*connect_open)(const mv_session *sess, const char *path);
+    int (*connect_get_version)(const mv_session *sess, unsigned long long *ret);
+    int (*connect_get_max_vcpus)(const mv_session *sess, const char *type, int *ret);
+    int (*connect_get_capabilities)(const mv_session *sess, char **ret);
+    int (*connect_get_sysinfo)(const mv_session *sess, unsigned flags, char **ret);
+    int (*connect_get_hostname)(const mv_session *sess, char **ret);
+    int (*node_get_info)(const mv_session *sess, mv_node_info *ret);
+    int (*node_get_free_memory)(const mv_session *sess, unsigned long long *ret);
+    int (*node_get_cells_free_memory)(const mv_session *sess, int start, int max,
+                                      unsigned long long *cells, int *ret_n);
+    /* Domains matching the virConnectListAllDomains flags; the caller
+     * frees each name and the array. */
+    int (*connect_list_all_domains)(const mv_session *sess, unsigned flags,
+                                    mv_domain_ref **ret, size_t *ret_n);
+    int (*connect_get_domain_capabilities)(const mv_session *sess, const char *emulator,
+                                           const char *arch, const char *machine,
+                                           const char *virttype, unsigned flags, char **ret);
+    int (*connect_domain_xml_to_native)(const mv_session *sess, const char *format, const char *xml,
+                                        unsigned flags, char **ret);
+    int (*node_get_security_model)(const mv_session *sess, char **ret_model, char **ret_doi);
+
+    /* Domains.  A domain named by a client is found by its uuid; the
+     * name only makes the error readable.  ret refs are filled with an
+     * allocated name. */
+    int (*domain_lookup_by_name)(const mv_session *sess, const char *name, mv_domain_ref *ret);
+    int (*domain_lookup_by_uuid)(const mv_session *sess, const unsigned char *uuid, mv_domain_ref *ret);
+    int (*domain_lookup_by_id)(const mv_session *sess, int id, mv_domain_ref *ret);
+    int (*domain_define_xml)(const mv_session *sess, const char *xml, unsigned flags, mv_domain_ref *ret);
+    int (*domain_undefine)(const mv_session *sess, const mv_domain_ref *dom, unsigned flags);
+    int (*domain_get_xml_desc)(const mv_session *sess, const mv_domain_ref *dom, unsigned flags,
+                               char **ret);
+    int (*domain_get_info)(const mv_session *sess, const mv_domain_ref *dom, mv_domain_info *ret);
+    int (*domain_get_state)(const mv_session *sess, const mv_domain_ref *dom, unsigned flags,
+                            int *ret_state, int *ret_reason);
+    int (*domain_get_os_type)(const mv_session *sess, const mv_domain_ref *dom, char **ret);
+    int (*domain_get_autostart)(const mv_session *sess, const mv_domain_ref *dom, int *ret);
+    int (*domain_set_autostart)(const mv_session *sess, const mv_domain_ref *dom, int autostart);
+    /* is_active, is_persistent, is_updated in one: the driver fills all */
+    int (*domain_get_flags)(const mv_session *sess, const mv_domain_ref *dom, mv_domain_flags *ret);
+    int (*domain_set_memory)(const mv_session *sess, const mv_domain_ref *dom, unsigned long long kib,
+                             unsigned flags);
+    int (*domain_set_vcpus)(const mv_session *sess, const mv_domain_ref *dom, unsigned n, unsigned flags);
+    int (*domain_get_vcpus)(const mv_session *sess, const mv_domain_ref *dom, unsigned flags, int *ret);
+    int (*domain_set_metadata)(const mv_session *sess, const mv_domain_ref *dom, int type,
+                               const char *value, const char *key, const char *uri,
+                               unsigned flags);
+    int (*domain_get_metadata)(const mv_session *sess, const mv_domain_ref *dom, int type,
+                               const char *uri, unsigned flags, char **ret);
+    /* op: MV_DEVICE_ATTACH, MV_DEVICE_DETACH, MV_DEVICE_UPDATE */
+    int (*domain_change_device)(const mv_session *sess, const mv_domain_ref *dom, int op,
+                                const char *xml, unsigned flags);
+    int (*domain_rename)(const mv_session *sess, const mv_domain_ref *dom, const char *new_name,
+                         unsigned flags);
+    int (*domain_managed_save_remove)(const mv_session *sess, const mv_domain_ref *dom,
+                                      unsigned flags);
+} mv_hypervisor_driver;
+
+enum { MV_DEVICE_ATTACH, MV_DEVICE_DETACH, MV_DEVICE_UPDATE };
+
+void mv_domain_refs_free(mv_domain_ref *refs, size_t n);
+
+/* Domain lifecycle events (virDomainEventType and its details), from any
+ * thread: delivered to the clients that registered for them.  Implemented
+ * in common/remote/events.c. */
+enum {
+    MV_DOMAIN_EVENT_DEFINED = 0,
+    MV_DOMAIN_EVENT_UNDEFINED = 1,
+};
+enum {
+    MV_DOMAIN_EVENT_DEFINED_ADDED = 0,
+    MV_DOMAIN_EVENT_DEFINED_UPDATED = 1,
+    MV_DOMAIN_EVENT_DEFINED_RENAMED = 2,
+};
+enum {
+    MV_DOMAIN_EVENT_UNDEFINED_REMOVED = 0,
+    MV_DOMAIN_EVENT_UNDEFINED_RENAMED = 1,
+};
+void mv_domain_event_lifecycle(const mv_domain_ref *dom, int event, int detail);
+
+#endif
