@@ -4,6 +4,8 @@
  * defaults.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +13,135 @@
 #include "daemon/daemon.h"
 #include "util/conf_file.h"
 #include "util/error.h"
+#include "util/log.h"
 
-#define KEY(n, t) { #n, MV_CONF_##t, offsetof(mv_daemon_config, n) }
+/*
+ * Keys this daemon takes from libvirt's files but does not implement are
+ * never accepted silently.  A value that would promise protection it does
+ * not give (authentication, access control, required keepalive or audit)
+ * stops the daemon: an admin who sets auth_unix_rw = "polkit" and opens the
+ * socket's permissions must not get a socket anyone can drive.  Tuning
+ * that does nothing yet is accepted, so that stock files keep working, with
+ * one warning each.  Both name file, line and key.
+ */
+static int __attribute__((format(printf, 4, 5)))
+refuse(const char *name, unsigned line, const char *key, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    return mv_error_report(-EINVAL, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_CONF, "%s:%u: %s: %s",
+                           name, line, key, detail);
+}
+
+static void no_effect(const char *name, unsigned line, const char *key, const char *why)
+{
+    log_warn("%s:%u: %s: accepted for compatibility but has no effect yet: %s",
+             name, line, key, why);
+}
+
+static int check_auth_unix(const char *name, unsigned line, const char *key, const void *field)
+{
+    const char *v = *(char *const *)field;
+
+    if (strcmp(v, "none") == 0)
+        return 0;
+    return refuse(name, line, key,
+                  "\"%s\" is not supported by this daemon: only \"none\" "
+                  "(the socket's permissions decide) is", v);
+}
+
+static int check_access_drivers(const char *name, unsigned line, const char *key,
+                                const void *field)
+{
+    char *const *l = *(char **const *)field;
+
+    if (!l || !l[0])
+        return 0;
+    return refuse(name, line, key,
+                  "\"%s\" is not supported by this daemon: no access control driver is, "
+                  "only an empty list (the socket's permissions decide)", l[0]);
+}
+
+static int check_keepalive_required(const char *name, unsigned line, const char *key,
+                                    const void *field)
+{
+    unsigned v = *(const unsigned *)field;
+
+    if (v == 0)
+        return 0;
+    return refuse(name, line, key,
+                  "%u is not supported by this daemon: clients without keepalive are "
+                  "not turned away; only 0 is", v);
+}
+
+static int check_audit_level(const char *name, unsigned line, const char *key, const void *field)
+{
+    unsigned v = *(const unsigned *)field;
+
+    if (v >= 2)
+        return refuse(name, line, key,
+                      "%u is not supported by this daemon: it writes no audit records, "
+                      "so it cannot require them; only 0 and 1 are", v);
+    if (v == 1)
+        no_effect(name, line, key, "this daemon writes no audit records");
+    return 0;
+}
+
+static int check_audit_logging(const char *name, unsigned line, const char *key,
+                               const void *field)
+{
+    if (*(const unsigned *)field != 0)
+        no_effect(name, line, key, "this daemon writes no audit records");
+    return 0;
+}
+
+static int check_host_uuid_source(const char *name, unsigned line, const char *key,
+                                  const void *field)
+{
+    if (strcmp(*(char *const *)field, "smbios") != 0)
+        no_effect(name, line, key,
+                  "the host UUID comes from SMBIOS, else from the machine ID");
+    return 0;
+}
+
+static int check_anonymous(const char *name, unsigned line, const char *key, const void *field)
+{
+    no_effect(name, line, key, "with auth \"none\" no client waits for authentication");
+    return 0;
+}
+
+static int check_min_workers(const char *name, unsigned line, const char *key, const void *field)
+{
+    no_effect(name, line, key, "worker threads start on demand, up to max_workers");
+    return 0;
+}
+
+static int check_prio_workers(const char *name, unsigned line, const char *key,
+                              const void *field)
+{
+    no_effect(name, line, key, "priority calls run on the event loop");
+    return 0;
+}
+
+static int check_admin(const char *name, unsigned line, const char *key, const void *field)
+{
+    no_effect(name, line, key, "the admin interface is not implemented");
+    return 0;
+}
+
+static int check_ovs_timeout(const char *name, unsigned line, const char *key,
+                             const void *field)
+{
+    no_effect(name, line, key, "this daemon does not call ovs-vsctl");
+    return 0;
+}
+
+#define KEY(n, t) { #n, MV_CONF_##t, offsetof(mv_daemon_config, n), NULL }
+#define KEY_CHECK(n, t, check) { #n, MV_CONF_##t, offsetof(mv_daemon_config, n), check }
 
 static const mv_conf_key daemon_keys[] = {
     KEY(unix_sock_group, STRING),
@@ -21,31 +150,31 @@ static const mv_conf_key daemon_keys[] = {
     KEY(unix_sock_admin_perms, STRING),
     KEY(unix_sock_dir, STRING),
     KEY(max_clients, UINT),
-    KEY(max_anonymous_clients, UINT),
-    KEY(min_workers, UINT),
+    KEY_CHECK(max_anonymous_clients, UINT, check_anonymous),
+    KEY_CHECK(min_workers, UINT, check_min_workers),
     KEY(max_workers, UINT),
-    KEY(prio_workers, UINT),
+    KEY_CHECK(prio_workers, UINT, check_prio_workers),
     KEY(max_client_requests, UINT),
     KEY(keepalive_interval, INT),
     KEY(keepalive_count, UINT),
-    KEY(keepalive_required, UINT),
+    KEY_CHECK(keepalive_required, UINT, check_keepalive_required),
     KEY(log_level, UINT),
     KEY(log_filters, STRING),
     KEY(log_outputs, STRING),
     KEY(host_uuid, STRING),
-    KEY(host_uuid_source, STRING),
-    KEY(admin_max_clients, UINT),
-    KEY(admin_max_workers, UINT),
-    KEY(admin_min_workers, UINT),
-    KEY(admin_max_client_requests, UINT),
-    KEY(admin_keepalive_interval, UINT),
-    KEY(admin_keepalive_count, UINT),
-    KEY(auth_unix_ro, STRING),
-    KEY(auth_unix_rw, STRING),
-    KEY(access_drivers, STRING_LIST),
-    KEY(audit_level, UINT),
-    KEY(audit_logging, UINT),
-    KEY(ovs_timeout, UINT),
+    KEY_CHECK(host_uuid_source, STRING, check_host_uuid_source),
+    KEY_CHECK(admin_max_clients, UINT, check_admin),
+    KEY_CHECK(admin_max_workers, UINT, check_admin),
+    KEY_CHECK(admin_min_workers, UINT, check_admin),
+    KEY_CHECK(admin_max_client_requests, UINT, check_admin),
+    KEY_CHECK(admin_keepalive_interval, UINT, check_admin),
+    KEY_CHECK(admin_keepalive_count, UINT, check_admin),
+    KEY_CHECK(auth_unix_ro, STRING, check_auth_unix),
+    KEY_CHECK(auth_unix_rw, STRING, check_auth_unix),
+    KEY_CHECK(access_drivers, STRING_LIST, check_access_drivers),
+    KEY_CHECK(audit_level, UINT, check_audit_level),
+    KEY_CHECK(audit_logging, UINT, check_audit_logging),
+    KEY_CHECK(ovs_timeout, UINT, check_ovs_timeout),
 };
 
 void mv_daemon_config_init(mv_daemon_config *cfg)

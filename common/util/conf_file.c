@@ -366,7 +366,10 @@ static int parse_statement(parser *ps, const mv_conf_key *keys, size_t nkeys, vo
         log_warn("%s:%u: unknown key '%s', ignored", ps->name, line, key);
         return 0;
     }
-    return apply(ps, line, k, &v, target);
+    r = apply(ps, line, k, &v, target);
+    if (r < 0 || !k->check)
+        return r;
+    return k->check(ps->name, line, k->name, (const char *)target + k->offset);
 }
 
 int mv_conf_parse_string(const char *name, const char *text, size_t len,

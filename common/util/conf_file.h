@@ -26,10 +26,20 @@ typedef enum {
                           * string is taken as a list of one */
 } mv_conf_type;
 
+/*
+ * Called once the value of a key has been stored in field, with where the
+ * file set it (name as given to the parser, line of the key), so that a
+ * caller's check of the value can name file, line and key.  Returns 0, or
+ * a negative errno with an error recorded, which ends the parse.
+ */
+typedef int (*mv_conf_check_fn)(const char *name, unsigned line, const char *key,
+                                const void *field);
+
 typedef struct mv_conf_key {
     const char *name;
     mv_conf_type type;
     size_t offset;       /* offsetof() the field in the target struct */
+    mv_conf_check_fn check; /* may be NULL */
 } mv_conf_key;
 
 #define MV_CONF_KEY(type_, name_, struct_, field_) \
@@ -45,7 +55,8 @@ typedef struct mv_conf_key {
  * Parse path into target.  A missing file is not an error: 0, and target
  * keeps its defaults.  Malformed text, a value of the wrong type or out of
  * range gives -EINVAL with an MV_ERR_CONF_SYNTAX error recorded whose
- * message names the file, line and key.  Unknown keys are logged as
+ * message names the file, line and key; a key's check may fail the parse
+ * with its own error.  Unknown keys are logged as
  * warnings and skipped.  On error target may be partly updated but is
  * always safe to pass to mv_conf_free().
  */

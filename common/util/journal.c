@@ -285,10 +285,19 @@ static void *reaper_main(void *arg)
                    pthread_cond_timedwait(&j->reap_cond, &j->reap_lock, &until) == 0)
                 ;
         }
-        char *name = j->reap[--j->n_reap];
+        /* Take the whole batch, so that names arriving while it is
+         * unlinked start the next batch and its wait. */
+        char **batch = j->reap;
+        size_t n = j->n_reap;
+
+        j->reap = NULL;
+        j->n_reap = j->cap_reap = 0;
         pthread_mutex_unlock(&j->reap_lock);
-        unlinkat(j->dir_fd, name, 0);
-        free(name);
+        for (size_t i = 0; i < n; i++) {
+            unlinkat(j->dir_fd, batch[i], 0);
+            free(batch[i]);
+        }
+        free(batch);
         pthread_mutex_lock(&j->reap_lock);
     }
     pthread_mutex_unlock(&j->reap_lock);

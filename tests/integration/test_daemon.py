@@ -56,6 +56,17 @@ class Config(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("unix_sock_rw_perms", p.stderr)
 
+    def test_unimplemented_auth_is_refused(self):
+        # Accepting it would leave the socket's permissions as the only
+        # check while the file claims polkit authorisation.
+        with open(CONFIG, "w") as f:
+            f.write('unix_sock_rw_perms = "0777"\nauth_unix_rw = "polkit"\n')
+        p = run("-t", "1")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(CONFIG + ':2: auth_unix_rw: "polkit" is not supported by this daemon: '
+                      'only "none" (the socket\'s permissions decide) is', p.stderr)
+        self.assertFalse(os.path.exists(SOCK))
+
     def test_unknown_key_is_a_warning(self):
         d = Daemon(config="no_such_setting = 1\nlog_outputs = \"3:stderr\"\n").wait_ready()
         try:

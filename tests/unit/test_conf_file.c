@@ -254,6 +254,47 @@ static void test_unknown_key(void)
     rmdir(dir);
 }
 
+/* A key's check sees the stored value and the line that set it; its error
+ * ends the parse. */
+static unsigned checked_line;
+
+static int check_group(const char *name, unsigned line, const char *key, const void *field)
+{
+    const char *v = *(char *const *)field;
+
+    checked_line = line;
+    if (strcmp(v, "wheel") == 0)
+        return mv_error_report(-EPERM, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_CONF,
+                               "%s:%u: %s: refused", name, line, key);
+    return 0;
+}
+
+static void test_check(void)
+{
+    static const mv_conf_key checked[] = {
+        { "unix_sock_group", MV_CONF_STRING, offsetof(test_conf, unix_sock_group), check_group },
+        MV_CONF_KEY(MV_CONF_INT, "max_clients", test_conf, max_clients),
+    };
+    static const char ok[] = "max_clients = 1\n# c\nunix_sock_group = \"libvirt\"\n";
+    static const char bad[] = "\n\n\nunix_sock_group = 'wheel'\nmax_clients = 7\n";
+    test_conf c;
+
+    defaults(&c);
+    CHECK(mv_conf_parse_string("t.conf", ok, strlen(ok), checked, ELEMENTSOF(checked), &c) == 0);
+    CHECK(checked_line == 3);
+    CHECK(c.unix_sock_group && strcmp(c.unix_sock_group, "libvirt") == 0);
+    mv_conf_free(checked, ELEMENTSOF(checked), &c);
+
+    defaults(&c);
+    mv_error_reset();
+    CHECK(mv_conf_parse_string("t.conf", bad, strlen(bad), checked, ELEMENTSOF(checked), &c) ==
+          -EPERM);
+    CHECK(checked_line == 4);
+    CHECK(strstr(last_message(), "t.conf:4: unix_sock_group: refused"));
+    CHECK(c.max_clients == 100); /* nothing after the refused key applied */
+    mv_conf_free(checked, ELEMENTSOF(checked), &c);
+}
+
 int main(void)
 {
     test_data_file();
@@ -261,6 +302,7 @@ int main(void)
     test_values();
     test_errors();
     test_unknown_key();
+    test_check();
     if (failures) {
         fprintf(stderr, "test_conf_file: %d check(s) failed\n", failures);
         return 1;

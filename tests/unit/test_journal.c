@@ -7,7 +7,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -104,6 +106,40 @@ static int hidden_files(void)
     if (d)
         closedir(d);
     return n;
+}
+
+/* Removals made together are reaped after one wait for the batch, not one
+ * per file: 50 files would take 5 s at 100 ms each; a batch is done far
+ * sooner, so the bound below only fails if the reaper waits per file. */
+static void test_reaper_batches(void)
+{
+    enum { N = 50 };
+    mv_journal *j;
+    struct timespec start, now;
+    double elapsed = 0;
+
+    CHECK_INT(mv_journal_open(jpath, dir, 1 << 20, &j), 0);
+    for (int i = 0; i < N; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "r%d.xml", i);
+        CHECK_INT(write_one(j, name, "x"), 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int i = 0; i < N; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "r%d.xml", i);
+        CHECK_INT(write_one(j, name, NULL), 0);
+        CHECK(!exists(name));
+    }
+    while (hidden_files() > 0 && elapsed < N * 0.1 / 2) {
+        usleep(10000);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        elapsed = (double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9;
+    }
+    CHECK_INT(hidden_files(), 0);
+    mv_journal_close(j);
 }
 
 static void test_commit_and_close(void)
@@ -362,6 +398,7 @@ int main(void)
         asprintf(&jpath, "%s/lib/qemu/definitions.journal", root) < 0)
         abort();
     test_commit_and_close();
+    test_reaper_batches();
     test_leftovers();
     test_replay_after_crash();
     test_torn_record();
