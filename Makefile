@@ -8,7 +8,7 @@ FUZZ_BUILD ?= build-fuzz
 # Needed to build and run the daemons.
 RUN_DEPS = meson ninja-build pkg-config gcc libc6-dev rpcsvc-proto \
 	libsystemd-dev libtirpc-dev libxml2-dev libjson-c-dev \
-	qemu-system-x86 qemu-utils libvirt-clients
+	qemu-system-x86 qemu-utils libvirt-clients systemd
 # Needed by the tests: stock clients, the real libvirtd to compare with,
 # schemas, sanitizer and fuzzer runtimes, socket activation.
 CHECK_DEPS = $(RUN_DEPS) python3 python3-libvirt libvirt-daemon libvirt-daemon-driver-qemu \
@@ -16,7 +16,7 @@ CHECK_DEPS = $(RUN_DEPS) python3 python3-libvirt libvirt-daemon libvirt-daemon-d
 	procps gnutls-bin dnsmasq-base virtinst qemu-system-gui ovmf qemu-block-extra \
 	swtpm swtpm-tools
 
-.PHONY: all deps-run deps-check build build-asan run stop check unit unit-asan \
+.PHONY: all deps-run deps-check users build build-asan run stop check unit unit-asan \
 	integration fuzz bench clean
 
 all: build
@@ -37,6 +37,11 @@ deps-run:
 deps-check:
 	$(call install_missing,$(CHECK_DEPS))
 
+# The daemons' users and groups, from the project's sysusers.d file (what
+# the package would do on install).
+users:
+	systemd-sysusers $(CURDIR)/systemd/sysusers.d/modvirt.conf
+
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
 
@@ -52,22 +57,31 @@ build: $(BUILD)/build.ninja
 build-asan: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 
-# Start virtqemud in the background on this host's standard sockets, so that
-# `virsh -c qemu:///system ...` works at once.  A running instance we
-# started before (its pid file) is replaced.
-run: deps-run build
-	@if [ -f /run/virtqemud.pid ] && kill -0 $$(cat /run/virtqemud.pid) 2>/dev/null; then \
-	  echo "stopping the running virtqemud (pid $$(cat /run/virtqemud.pid))"; \
-	  kill $$(cat /run/virtqemud.pid); \
-	  for i in $$(seq 50); do kill -0 $$(cat /run/virtqemud.pid 2>/dev/null) 2>/dev/null || break; sleep 0.1; done; \
-	fi
+# Start the daemons in the background on this host's standard sockets, so
+# that `virsh -c qemu:///system ...` works at once (virtqemud's own socket),
+# and so does every URI through virtproxyd (libvirt-sock).  Instances we
+# started before (their pid files) are replaced.
+DAEMONS = virtqemud virtproxyd
+
+run: deps-run users build
+	@for d in $(DAEMONS); do \
+	  pid=$$(cat /run/$$d.pid 2>/dev/null); \
+	  if [ -n "$$pid" ] && kill -0 $$pid 2>/dev/null; then \
+	    echo "stopping the running $$d (pid $$pid)"; kill $$pid; \
+	    for i in $$(seq 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	  fi; \
+	done
 	$(BUILD)/virtqemud/virtqemud --daemon --pid-file /run/virtqemud.pid
-	@echo "virtqemud is running (pid $$(cat /run/virtqemud.pid)); try: virsh -c qemu:///system version"
+	$(BUILD)/virtproxyd/virtproxyd --daemon --pid-file /run/virtproxyd.pid
+	@echo "virtqemud (pid $$(cat /run/virtqemud.pid)) and virtproxyd (pid $$(cat /run/virtproxyd.pid)) are running;"
+	@echo "try: virsh -c qemu:///system version"
 
 stop:
-	@if [ -f /run/virtqemud.pid ]; then kill $$(cat /run/virtqemud.pid) 2>/dev/null || true; fi
+	@for d in $(DAEMONS); do \
+	  if [ -f /run/$$d.pid ]; then kill $$(cat /run/$$d.pid) 2>/dev/null || true; fi; \
+	done
 
-check: deps-check build build-asan
+check: deps-check users build build-asan
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs

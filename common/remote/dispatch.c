@@ -192,8 +192,22 @@ static void run_inline(mv_call *call, mv_handler handler, void *args)
 
 /*----- the gate -----*/
 
+/* An error for a packet that is not a call: it answers nothing the
+ * connection counts. */
+static void refuse_packet(mv_client *c, const mv_header *h, const char *message)
+{
+    mv_error err = { .code = MV_ERR_RPC, .domain = MV_FROM_RPC };
+    mv_packet p;
+
+    snprintf(err.message, sizeof(err.message), "%s", message);
+    if (mv_packet_new_error(h, &err, &p) == 0) {
+        mv_conn_send(c->conn, p.data, p.len, 0);
+        free(p.data);
+    }
+}
+
 /* Types other than CALL: stream data of a relayed stream goes to its
- * owner; nothing else is expected from a client. */
+ * owner; anything else a client sends gets an error and is dropped. */
 static bool handle_non_call(mv_client *c, const mv_header *h, const uint8_t *pkt, size_t len)
 {
     switch (h->type) {
@@ -215,12 +229,11 @@ static bool handle_non_call(mv_client *c, const mv_header *h, const uint8_t *pkt
             }
         }
         /* No stream of ours is open: a stray packet of a stream that
-         * already ended.  Dropped: there is no call to answer. */
-        log_debug("connection %d: dropping a stream packet for serial %u",
-                  mv_conn_fd(c->conn), h->serial);
+         * already ended.  Answered so that a client waiting on it wakes. */
+        refuse_packet(c, h, "no stream is open with this serial");
         return true;
     default:
-        mv_conn_close(c->conn, "unexpected message type from a client");
+        refuse_packet(c, h, "unexpected message type from a client");
         return true;
     }
 }
@@ -244,14 +257,10 @@ void mv_dispatch_packet(mv_client *c, const uint8_t *pkt, size_t len)
     mv_header_decode(pkt + MV_MESSAGE_LEN_SIZE, &h);
     if (handle_non_call(c, &h, pkt, len))
         return;
-    if (h.prog != MV_REMOTE_PROGRAM || c->listener.kind == MV_LISTENER_ADMIN) {
+    if (h.prog != MV_REMOTE_PROGRAM || h.vers != MV_REMOTE_VERSION ||
+        c->listener.kind == MV_LISTENER_ADMIN) {
         send_error(c, &h, MV_ERR_RPC, MV_FROM_RPC, "cannot find program %u version %u",
                    h.prog, h.vers);
-        return;
-    }
-    if (h.vers != MV_REMOTE_VERSION) {
-        send_error(c, &h, MV_ERR_RPC, MV_FROM_RPC, "program version mismatch (actual %u, expected %u)",
-                   h.vers, MV_REMOTE_VERSION);
         return;
     }
     if (h.status != MV_STATUS_OK) {

@@ -96,6 +96,17 @@ static bool can_read(const mv_conn *c)
     return c->queued <= c->limits.out_soft;
 }
 
+/* A whole packet waits in the buffer (or a malformed length, which
+ * processing will refuse). */
+static bool packet_buffered(const mv_conn *c)
+{
+    uint32_t len;
+
+    if (c->rlen < MV_MESSAGE_LEN_SIZE)
+        return false;
+    return mv_packet_length(c->rbuf, &len) < 0 || c->rlen >= len;
+}
+
 static void update_events(mv_conn *c)
 {
     uint32_t events = 0;
@@ -112,7 +123,7 @@ static void update_events(mv_conn *c)
         events |= EPOLLIN;
         /* Whole packets may already wait in the buffer, or inside the
          * transport: no readiness will announce them. */
-        if (c->rlen >= MV_MESSAGE_LEN_SIZE || c->transport->ops->pending(c->transport))
+        if (packet_buffered(c) || c->transport->ops->pending(c->transport))
             sd_event_source_set_enabled(c->resume, SD_EVENT_ONESHOT);
     }
     if (c->out_head)
@@ -325,6 +336,8 @@ void mv_conn_start_keepalive(mv_conn *c)
                           now_usec() + (uint64_t)interval * 1000000u, 0,
                           on_keepalive_timer, c) < 0)
         log_warn("cannot start keepalive for connection %d", c->fd);
+    else
+        sd_event_source_set_enabled(c->keepalive, SD_EVENT_ON);
 }
 
 static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
