@@ -28,7 +28,7 @@ int qemu_domain_post_parse(mv_domain_def *def);
  * probed (start stays fast and works without QEMU), the emulator and
  * machine type stay as written even if they no longer exist, and the
  * define-time checks (machine type, emulator, validation) are skipped.
- * Such a definition is refused only when it is next changed. */
+ * A device change or a new define completes it strictly again. */
 int qemu_domain_post_parse_lenient(mv_domain_def *def);
 
 /* Where <nvram> files of domains with a pflash <loader> but no <nvram> go
