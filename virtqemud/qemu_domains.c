@@ -759,7 +759,7 @@ static int define_new(qemu_domains *doms, qemu_dom *d, mv_domain_ref *ret)
     qemu_dom_lock(d);
     d->published = true;
     qemu_dom_unlock(d);
-    /* event: VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_ADDED */
+    /* event: VIR_DOMAIN_EVENT_DEFINED_ADDED */
     *ret = ref;
     return 0;
 }
@@ -795,7 +795,7 @@ static int define_replace(qemu_domains *doms, qemu_dom *existing, mv_domain_def 
     existing->xml = NULL;
     existing->persistent = true;
     qemu_dom_unlock(existing);
-    /* event: VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_UPDATED */
+    /* event: VIR_DOMAIN_EVENT_DEFINED_UPDATED */
     pthread_mutex_unlock(&existing->job);
     mv_domain_def_free(old);
     *ret = ref;
@@ -866,7 +866,7 @@ int qemu_domains_replace_def(qemu_domains *doms, qemu_dom *dom, mv_domain_def *d
     free(dom->xml);
     dom->xml = NULL;
     qemu_dom_unlock(dom);
-    /* event: VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_UPDATED */
+    /* event: none here (libvirt sends none for setmem/setvcpus/devices); see set_metadata */
     mv_domain_def_free(old);
     return 0;
 }
@@ -882,12 +882,14 @@ int qemu_domains_undefine(qemu_domains *doms, qemu_dom *dom)
      * nothing: no domain autostarts from it, and a later define of the
      * name removes it (define_new).  The other order could fail after
      * the link is gone, reporting a failed undefine that had silently
-     * turned autostart off.
+     * turned autostart off.  (An undefine is journaled without a flush:
+     * if a power cut loses it, the definition comes back without its
+     * link, i.e. not autostarted, which is the safe side.)
      */
     r = remove_def(doms, name);
     if (r < 0)
         return r;
-    /* event: VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED */
+    /* event: VIR_DOMAIN_EVENT_UNDEFINED_REMOVED */
     if (dom->autostart) {
         r = remove_link(doms, name);
         if (r < 0)
@@ -961,7 +963,7 @@ int qemu_domains_rename(qemu_domains *doms, qemu_dom *dom, const char *new_name)
     remove_if(doms->by_name, old_name, dom);
     list_unlock(doms);
     mv_domain_def_free(old);
-    /* event: VIR_DOMAIN_EVENT_UNDEFINED_RENAMED (old name), VIR_DOMAIN_EVENT_DEFINED_RENAMED (new name) */
+    /* event: VIR_DOMAIN_EVENT_UNDEFINED_RENAMED (old name), then _DEFINED_RENAMED (new) */
 
     /* The rename happened: a link that cannot follow is logged, and the
      * flag tells the truth about what is on disk. */

@@ -482,9 +482,14 @@ int qemu_domain_set_metadata(mv_conn *conn, const mv_domain_ref *ref, int type, 
                              const char *key, const char *uri, unsigned flags)
 {
     metadata_args a = { .type = type, .value = value, .key = key, .uri = uri };
+    int r;
 
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainSetMetadata");
-    return change_config(ref, flags, false, edit_metadata, &a);
+    r = change_config(ref, flags, false, edit_metadata, &a);
+    if (r < 0)
+        return r;
+    /* event: VIR_DOMAIN_EVENT_ID_METADATA_CHANGE */
+    return 0;
 }
 
 int qemu_domain_get_metadata(mv_conn *conn, const mv_domain_ref *ref, int type, const char *uri,
