@@ -830,15 +830,19 @@ static int validate(const mv_domain_def *def, qemu_machine_kind kind)
     return 0;
 }
 
-int qemu_domain_post_parse(mv_domain_def *def)
+/* What a definition loaded from disk gets instead of guest_defaults: no
+ * QEMU is asked, so the emulator and machine stay as written. */
+static int guest_defaults_lenient(mv_domain_def *def)
 {
-    mv_error machine_err = { 0 };
-    qemu_machine_kind kind;
-    bool x86;
+    TRY(set_default(&def->os.type, "hvm"));
+    return set_default(&def->os.arch, mv_host_arch());
+}
 
-    TRY(guest_defaults(def, &machine_err));
-    kind = machine_err.code ? QEMU_MACHINE_OTHER : qemu_machine_kind_of(def->os.machine);
-    x86 = arch_is_x86(def->os.arch);
+/* The defaults that need no QEMU binary, for a machine of kind kind. */
+static int generic_defaults(mv_domain_def *def, qemu_machine_kind kind)
+{
+    bool x86 = arch_is_x86(def->os.arch);
+
     TRY(os_defaults(def));
     TRY(cpu_defaults(def));
     TRY(disk_defaults(def));
@@ -849,10 +853,29 @@ int qemu_domain_post_parse(mv_domain_def *def)
     TRY(video_defaults(def));
     TRY(audio_defaults(def));
     TRY(misc_defaults(def));
-    TRY(qemu_domain_assign_pci_addresses(def, kind));
+    return qemu_domain_assign_pci_addresses(def, kind);
+}
+
+int qemu_domain_post_parse(mv_domain_def *def)
+{
+    mv_error machine_err = { 0 };
+    qemu_machine_kind kind;
+
+    TRY(guest_defaults(def, &machine_err));
+    kind = machine_err.code ? QEMU_MACHINE_OTHER : qemu_machine_kind_of(def->os.machine);
+    TRY(generic_defaults(def, kind));
     if (machine_err.code)
         return mv_error_report_raw(-EINVAL, machine_err.code, machine_err.domain, "%s",
                                    machine_err.message);
     TRY(qemu_domain_assign_usb_addresses(def));
     return validate(def, kind);
+}
+
+int qemu_domain_post_parse_lenient(mv_domain_def *def)
+{
+    TRY(guest_defaults_lenient(def));
+    /* The machine's kind from its name alone: a versioned name QEMU no
+     * longer has still says which bus it was defined with. */
+    TRY(generic_defaults(def, qemu_machine_kind_of(def->os.machine)));
+    return qemu_domain_assign_usb_addresses(def);
 }

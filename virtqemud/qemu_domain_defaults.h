@@ -23,6 +23,14 @@
  * mv_error_report) def may have been partly filled in; callers discard it. */
 int qemu_domain_post_parse(mv_domain_def *def);
 
+/* The same for a definition read back from disk at daemon start, as
+ * libvirt loads existing configurations: no QEMU binary is looked up or
+ * probed (start stays fast and works without QEMU), the emulator and
+ * machine type stay as written even if they no longer exist, and the
+ * define-time checks (machine type, emulator, validation) are skipped.
+ * A device change or a new define completes it strictly again. */
+int qemu_domain_post_parse_lenient(mv_domain_def *def);
+
 /* Where <nvram> files of domains with a pflash <loader> but no <nvram> go
  * (NAME_VARS.fd).  NULL restores /var/lib/libvirt/qemu/nvram. */
 void qemu_domain_defaults_set_nvram_dir(const char *dir);

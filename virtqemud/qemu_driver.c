@@ -40,8 +40,11 @@ int qemu_driver_init(const mv_daemon_env *env)
     r = qemu_domains_new(config, journal, &qemu_driver.doms);
     if (r < 0)
         return r;
-    /* Definitions are read now: clients expect to see them at once. */
-    return qemu_domains_load(qemu_driver.doms, qemu_domain_post_parse);
+    /* Definitions are read now: clients expect to see them at once.
+     * Leniently, as libvirt loads existing configurations: without
+     * asking QEMU, so start stays fast and a definition whose emulator or
+     * machine type has gone is still listed. */
+    return qemu_domains_load(qemu_driver.doms, qemu_domain_post_parse_lenient);
 }
 
 void qemu_driver_cleanup(void)

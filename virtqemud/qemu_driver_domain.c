@@ -31,20 +31,20 @@ enum {
                                    (flags) & ~(unsigned)(allowed), api);        \
     } while (0)
 
-/* Run body with the list locked and dom found from the client's ref. */
-#define WITH_DOM(ref, dom, body) ({                                             \
-        qemu_dom *dom;                                                          \
-        int _r;                                                                 \
-        qemu_domains_lock(qemu_driver.doms);                                    \
-        _r = qemu_domains_get(qemu_driver.doms, (ref), &dom);                   \
-        if (_r >= 0)                                                            \
-            _r = (body);                                                        \
-        qemu_domains_unlock(qemu_driver.doms);                                  \
-        _r;                                                                     \
-    })
+/*
+ * Readers (which run on the event loop) take the domain with its short
+ * state lock, released by the guard:
+ *     _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
+ *     r = qemu_domains_get_locked(qemu_driver.doms, ref, &dom);
+ * Writers (on workers) take its job, released by the guard:
+ *     _cleanup_(qemu_dom_end_jobp) qemu_dom *dom = NULL;
+ *     r = qemu_domains_begin_job(qemu_driver.doms, ref, &dom);
+ * and change the definition through a copy committed by
+ * qemu_domains_replace_def (qemu_domains.h).
+ */
 
 /* A shut-off domain has only its configuration: "current" means config,
- * and the live state cannot be changed. */
+ * and the live state cannot be changed.  With the job held. */
 static int config_only(const qemu_dom *dom, unsigned flags)
 {
     if ((flags & AFFECT_LIVE) && dom->id < 0)
@@ -63,49 +63,43 @@ static int config_only(const qemu_dom *dom, unsigned flags)
 
 int qemu_domain_lookup_by_name(const mv_session *sess, const char *name, mv_domain_ref *ret)
 {
-    qemu_dom *dom;
-    int r;
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom =
+        qemu_domains_find_name_locked(qemu_driver.doms, name);
 
-    qemu_domains_lock(qemu_driver.doms);
-    dom = qemu_domains_find_name(qemu_driver.doms, name);
-    r = dom ? qemu_dom_ref_dup(dom, ret)
-            : mv_error_report(-ENOENT, MV_ERR_NO_DOMAIN, MV_FROM_QEMU,
-                              "no domain with matching name '%s'", name);
-    qemu_domains_unlock(qemu_driver.doms);
-    return r;
+    if (!dom)
+        return mv_error_report(-ENOENT, MV_ERR_NO_DOMAIN, MV_FROM_QEMU,
+                               "no domain with matching name '%s'", name);
+    return qemu_dom_ref_dup(dom, ret);
 }
 
 int qemu_domain_lookup_by_uuid(const mv_session *sess, const unsigned char *uuid, mv_domain_ref *ret)
 {
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
     mv_domain_ref ref = { 0 };
+    int r;
 
     memcpy(ref.uuid, uuid, sizeof(ref.uuid));
-    return WITH_DOM(&ref, dom, qemu_dom_ref_dup(dom, ret));
+    r = qemu_domains_get_locked(qemu_driver.doms, &ref, &dom);
+    if (r < 0)
+        return r;
+    return qemu_dom_ref_dup(dom, ret);
 }
 
 int qemu_domain_lookup_by_id(const mv_session *sess, int id, mv_domain_ref *ret)
 {
-    qemu_dom *dom;
-    int r;
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom =
+        qemu_domains_find_id_locked(qemu_driver.doms, id);
 
-    qemu_domains_lock(qemu_driver.doms);
-    dom = qemu_domains_find_id(qemu_driver.doms, id);
-    r = dom ? qemu_dom_ref_dup(dom, ret)
-            : mv_error_report(-ENOENT, MV_ERR_NO_DOMAIN, MV_FROM_QEMU,
-                              "no domain with matching id %d", id);
-    qemu_domains_unlock(qemu_driver.doms);
-    return r;
+    if (!dom)
+        return mv_error_report(-ENOENT, MV_ERR_NO_DOMAIN, MV_FROM_QEMU,
+                               "no domain with matching id %d", id);
+    return qemu_dom_ref_dup(dom, ret);
 }
 
 int qemu_connect_list_all_domains(const mv_session *sess, unsigned flags, mv_domain_ref **ret,
                                   size_t *ret_n)
 {
-    int r;
-
-    qemu_domains_lock(qemu_driver.doms);
-    r = qemu_domains_list(qemu_driver.doms, flags, ret, ret_n);
-    qemu_domains_unlock(qemu_driver.doms);
-    return r;
+    return qemu_domains_list(qemu_driver.doms, flags, ret, ret_n);
 }
 
 /*----- define and undefine -----*/
@@ -114,50 +108,42 @@ int qemu_connect_list_all_domains(const mv_session *sess, unsigned flags, mv_dom
  * is for us. */
 static int parse_def(const char *xml, unsigned parse_flags, mv_domain_def **ret)
 {
-    mv_domain_def *def = NULL;
+    _cleanup_(qemu_domain_def_freep) mv_domain_def *def = NULL;
     int r = mv_domain_def_parse(xml, parse_flags, &def);
 
     if (r < 0)
         return r;
-    if (strcmp(def->virt_type, "qemu") != 0 && strcmp(def->virt_type, "kvm") != 0) {
-        r = mv_error_report(-EINVAL, MV_ERR_NO_SUPPORT, MV_FROM_QEMU,
-                            "emulator '%s' unsupported", def->virt_type);
-        mv_domain_def_free(def);
-        return r;
-    }
+    if (strcmp(def->virt_type, "qemu") != 0 && strcmp(def->virt_type, "kvm") != 0)
+        return mv_error_report(-EINVAL, MV_ERR_NO_SUPPORT, MV_FROM_QEMU,
+                               "emulator '%s' unsupported", def->virt_type);
     r = qemu_domain_post_parse(def);
-    if (r < 0) {
-        mv_domain_def_free(def);
+    if (r < 0)
         return r;
-    }
-    *ret = def;
+    *ret = TAKE_PTR(def);
     return 0;
 }
 
 int qemu_domain_define_xml(const mv_session *sess, const char *xml, unsigned flags, mv_domain_ref *ret)
 {
     mv_domain_def *def;
-    qemu_dom *dom;
     int r;
 
     CHECK_FLAGS(flags, DEFINE_VALIDATE, "virDomainDefineXMLFlags");
+    /* Parsed and completed (which may probe QEMU) before any lock. */
     r = parse_def(xml, (flags & DEFINE_VALIDATE) ? MV_DOMAIN_PARSE_VALIDATE : 0, &def);
     if (r < 0)
         return r;
-    qemu_domains_lock(qemu_driver.doms);
-    r = qemu_domains_define(qemu_driver.doms, def, &dom);
-    if (r >= 0)
-        r = qemu_dom_ref_dup(dom, ret);
-    qemu_domains_unlock(qemu_driver.doms);
-    return r;
+    return qemu_domains_define(qemu_driver.doms, def, ret);
 }
 
+/* With the job held. */
 static int undefine(qemu_dom *dom, unsigned flags)
 {
+    const char *nvram = dom->def->os.nvram.present ? dom->def->os.nvram.path : NULL;
+
     if (!dom->persistent)
         return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                                "cannot undefine transient domain");
-    const char *nvram = dom->def->os.nvram.present ? dom->def->os.nvram.path : NULL;
 
     if (nvram && !(flags & (UNDEFINE_NVRAM | UNDEFINE_KEEP_NVRAM)))
         return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
@@ -170,15 +156,22 @@ static int undefine(qemu_dom *dom, unsigned flags)
 
 int qemu_domain_undefine(const mv_session *sess, const mv_domain_ref *ref, unsigned flags)
 {
+    _cleanup_(qemu_dom_end_jobp) qemu_dom *dom = NULL;
+    int r;
+
     CHECK_FLAGS(flags, UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_NVRAM |
                 UNDEFINE_KEEP_NVRAM | UNDEFINE_CHECKPOINTS_METADATA | UNDEFINE_TPM |
                 UNDEFINE_KEEP_TPM, "virDomainUndefineFlags");
     if ((flags & UNDEFINE_NVRAM) && (flags & UNDEFINE_KEEP_NVRAM))
         return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
                                "cannot both keep and remove nvram");
-    return WITH_DOM(ref, dom, undefine(dom, flags));
+    r = qemu_domains_begin_job(qemu_driver.doms, ref, &dom);
+    if (r < 0)
+        return r;
+    return undefine(dom, flags);
 }
 
+/* With the job held. */
 static int rename_dom(qemu_dom *dom, const char *new_name)
 {
     if (dom->id >= 0)
@@ -187,24 +180,28 @@ static int rename_dom(qemu_dom *dom, const char *new_name)
     if (!dom->persistent)
         return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                                "cannot rename a transient domain");
-    if (qemu_domains_find_name(qemu_driver.doms, new_name))
-        return mv_error_report(-EEXIST, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
-                               "domain with name '%s' already exists", new_name);
     return qemu_domains_rename(qemu_driver.doms, dom, new_name);
 }
 
 int qemu_domain_rename(const mv_session *sess, const mv_domain_ref *ref, const char *new_name,
                        unsigned flags)
 {
+    _cleanup_(qemu_dom_end_jobp) qemu_dom *dom = NULL;
+    int r;
+
     CHECK_FLAGS(flags, 0, "virDomainRename");
     if (!new_name || !*new_name || strchr(new_name, '/'))
         return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
                                "new domain name must be a non-empty name without '/'");
-    return WITH_DOM(ref, dom, rename_dom(dom, new_name));
+    r = qemu_domains_begin_job(qemu_driver.doms, ref, &dom);
+    if (r < 0)
+        return r;
+    return rename_dom(dom, new_name);
 }
 
 /*----- XML -----*/
 
+/* With the state lock held: CPU work only. */
 static int xml_desc(qemu_dom *dom, unsigned flags, char **ret)
 {
     const char *cached;
@@ -223,13 +220,19 @@ int qemu_domain_get_xml_desc(const mv_session *sess, const mv_domain_ref *ref, u
 {
     CHECK_FLAGS(flags, MV_DOMAIN_XML_SECURE | MV_DOMAIN_XML_INACTIVE | MV_DOMAIN_XML_UPDATE_CPU |
                 MV_DOMAIN_XML_MIGRATABLE, "virDomainGetXMLDesc");
-    return WITH_DOM(ref, dom, xml_desc(dom, flags, ret));
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
+    int r;
+
+    r = qemu_domains_get_locked(qemu_driver.doms, ref, &dom);
+    if (r < 0)
+        return r;
+    return xml_desc(dom, flags, ret);
 }
 
 int qemu_connect_domain_xml_to_native(const mv_session *sess, const char *format, const char *xml,
                                       unsigned flags, char **ret)
 {
-    mv_domain_def *def;
+    _cleanup_(qemu_domain_def_freep) mv_domain_def *def = NULL;
     int r;
 
     CHECK_FLAGS(flags, 0, "virConnectDomainXMLToNative");
@@ -239,214 +242,299 @@ int qemu_connect_domain_xml_to_native(const mv_session *sess, const char *format
     r = parse_def(xml, 0, &def);
     if (r < 0)
         return r;
-    r = qemu_driver_command_line(def, ret);
-    mv_domain_def_free(def);
-    return r;
+    return qemu_driver_command_line(def, ret);
 }
 
 /*----- properties -----*/
 
 int qemu_domain_get_info(const mv_session *sess, const mv_domain_ref *ref, mv_domain_info *ret)
 {
-    return WITH_DOM(ref, dom, ({
-        ret->state = dom->state;
-        ret->max_mem_kib = dom->def->memory_kib;
-        ret->memory_kib = dom->def->current_memory_kib;
-        ret->nr_vcpus = dom->def->vcpus_current;
-        ret->cpu_time_ns = 0;
-        0;
-    }));
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
+    int r = qemu_domains_get_locked(qemu_driver.doms, ref, &dom);
+
+    if (r < 0)
+        return r;
+    *ret = (mv_domain_info){
+        .state = dom->state,
+        .max_mem_kib = dom->def->memory_kib,
+        .memory_kib = dom->def->current_memory_kib,
+        .nr_vcpus = dom->def->vcpus_current,
+        .cpu_time_ns = 0,
+    };
+    return 0;
 }
 
 int qemu_domain_get_state(const mv_session *sess, const mv_domain_ref *ref, unsigned flags,
                           int *ret_state, int *ret_reason)
 {
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
+    int r;
+
     CHECK_FLAGS(flags, 0, "virDomainGetState");
-    return WITH_DOM(ref, dom, ({ *ret_state = dom->state; *ret_reason = dom->reason; 0; }));
+    r = qemu_domains_get_locked(qemu_driver.doms, ref, &dom);
+    if (r < 0)
+        return r;
+    *ret_state = dom->state;
+    *ret_reason = dom->reason;
+    return 0;
 }
 
 int qemu_domain_get_os_type(const mv_session *sess, const mv_domain_ref *ref, char **ret)
 {
-    return WITH_DOM(ref, dom, ({
-        *ret = strdup(dom->def->os.type ? dom->def->os.type : "hvm");
-        *ret ? 0 : -ENOMEM;
-    }));
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
+    int r = qemu_domains_get_locked(qemu_driver.doms, ref, &dom);
+    char *type;
+
+    if (r < 0)
+        return r;
+    type = strdup(dom->def->os.type ? dom->def->os.type : "hvm");
+    if (!type)
+        return -ENOMEM;
+    *ret = type;
+    return 0;
 }
 
 int qemu_domain_get_autostart(const mv_session *sess, const mv_domain_ref *ref, int *ret)
 {
-    return WITH_DOM(ref, dom, ({ *ret = dom->autostart; 0; }));
-}
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
+    int r = qemu_domains_get_locked(qemu_driver.doms, ref, &dom);
 
-static int set_autostart(qemu_dom *dom, int on)
-{
-    if (!dom->persistent)
-        return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
-                               "cannot set autostart for transient domain");
-    return qemu_domains_set_autostart(qemu_driver.doms, dom, on != 0);
+    if (r < 0)
+        return r;
+    *ret = dom->autostart;
+    return 0;
 }
 
 int qemu_domain_set_autostart(const mv_session *sess, const mv_domain_ref *ref, int autostart)
 {
-    return WITH_DOM(ref, dom, set_autostart(dom, autostart));
+    _cleanup_(qemu_dom_end_jobp) qemu_dom *dom = NULL;
+    int r = qemu_domains_begin_job(qemu_driver.doms, ref, &dom);
+
+    if (r < 0)
+        return r;
+    if (!dom->persistent)
+        return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+                               "cannot set autostart for transient domain");
+    return qemu_domains_set_autostart(qemu_driver.doms, dom, autostart != 0);
 }
 
 int qemu_domain_get_flags(const mv_session *sess, const mv_domain_ref *ref, mv_domain_flags *ret)
 {
-    return WITH_DOM(ref, dom, ({
-        *ret = (mv_domain_flags){
-            .active = dom->id >= 0,
-            .persistent = dom->persistent,
-            .autostart = dom->autostart,
-        };
-        0;
-    }));
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
+    int r = qemu_domains_get_locked(qemu_driver.doms, ref, &dom);
+
+    if (r < 0)
+        return r;
+    *ret = (mv_domain_flags){
+        .active = dom->id >= 0,
+        .persistent = dom->persistent,
+        .autostart = dom->autostart,
+    };
+    return 0;
 }
 
 int qemu_domain_managed_save_remove(const mv_session *sess, const mv_domain_ref *ref, unsigned flags)
 {
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
+
     CHECK_FLAGS(flags, 0, "virDomainManagedSaveRemove");
     /* There are no managed save images yet: nothing to remove. */
-    return WITH_DOM(ref, dom, 0);
+    return qemu_domains_get_locked(qemu_driver.doms, ref, &dom);
 }
 
 /*----- configuration changes -----*/
 
-static int set_memory(qemu_dom *dom, unsigned long long kib, unsigned flags)
-{
-    mv_domain_def *def = dom->def;
-    int r = config_only(dom, flags);
+/* An edit of a copy of the definition: fails (with the error recorded)
+ * or changes def. */
+typedef int (*config_edit_fn)(mv_domain_def *def, const void *args);
 
+/*
+ * The one path of every configuration change: with dom's job held, copy
+ * the published definition, edit the copy (complete it again with QEMU's
+ * defaults if post_parse, which may probe QEMU), and commit it; the copy
+ * replaces the definition only once it is on disk.
+ */
+static int change_config(const mv_domain_ref *ref, unsigned flags, bool post_parse,
+                         config_edit_fn edit, const void *args)
+{
+    _cleanup_(qemu_dom_end_jobp) qemu_dom *dom = NULL;
+    _cleanup_(qemu_domain_def_freep) mv_domain_def *def = NULL;
+    int r;
+
+    r = qemu_domains_begin_job(qemu_driver.doms, ref, &dom);
     if (r < 0)
         return r;
-    if (kib == 0)
+    r = config_only(dom, flags);
+    if (r < 0)
+        return r;
+    r = mv_domain_def_copy(dom->def, &def);
+    if (r < 0)
+        return r;
+    r = edit(def, args);
+    if (r < 0)
+        return r;
+    if (post_parse) {
+        r = qemu_domain_post_parse(def);
+        if (r < 0)
+            return r;
+    }
+    return qemu_domains_replace_def(qemu_driver.doms, dom, TAKE_PTR(def));
+}
+
+typedef struct memory_args {
+    unsigned long long kib;
+    unsigned flags;
+} memory_args;
+
+static int edit_memory(mv_domain_def *def, const void *opaque)
+{
+    const memory_args *a = opaque;
+
+    if (a->kib == 0)
         return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
                                "memory must be greater than zero");
-    if (flags & MEM_MAXIMUM) {
-        def->memory_kib = kib;
-        if (def->current_memory_kib > kib)
-            def->current_memory_kib = kib;
-    } else {
-        if (kib > def->memory_kib)
-            return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                                   "cannot set memory higher than max memory");
-        def->current_memory_kib = kib;
+    if (a->flags & MEM_MAXIMUM) {
+        def->memory_kib = a->kib;
+        if (def->current_memory_kib > a->kib)
+            def->current_memory_kib = a->kib;
+        return 0;
     }
-    return qemu_domains_save(qemu_driver.doms, dom);
+    if (a->kib > def->memory_kib)
+        return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                               "cannot set memory higher than max memory");
+    def->current_memory_kib = a->kib;
+    return 0;
 }
 
 int qemu_domain_set_memory(const mv_session *sess, const mv_domain_ref *ref, unsigned long long kib,
                            unsigned flags)
 {
+    memory_args a = { .kib = kib, .flags = flags };
+
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG | MEM_MAXIMUM, "virDomainSetMemoryFlags");
-    return WITH_DOM(ref, dom, set_memory(dom, kib, flags));
+    return change_config(ref, flags, false, edit_memory, &a);
 }
 
-static int set_vcpus(qemu_dom *dom, unsigned n, unsigned flags)
-{
-    mv_domain_def *def = dom->def;
-    int r = config_only(dom, flags);
+typedef struct vcpus_args {
+    unsigned n;
+    unsigned flags;
+} vcpus_args;
 
-    if (r < 0)
-        return r;
-    if (n == 0)
+static int edit_vcpus(mv_domain_def *def, const void *opaque)
+{
+    const vcpus_args *a = opaque;
+
+    if (a->n == 0)
         return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
                                "argument unsupported: vcpu count must be greater than zero");
-    if (flags & VCPU_MAXIMUM) {
-        def->vcpus = n;
-        if (def->vcpus_current > n)
-            def->vcpus_current = n;
-    } else {
-        if (n > def->vcpus)
-            return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                                   "requested vcpus is greater than max allowable vcpus for the persistent domain: %u > %u",
-                                   n, def->vcpus);
-        def->vcpus_current = n;
+    if (a->flags & VCPU_MAXIMUM) {
+        def->vcpus = a->n;
+        if (def->vcpus_current > a->n)
+            def->vcpus_current = a->n;
+        return 0;
     }
-    return qemu_domains_save(qemu_driver.doms, dom);
+    if (a->n > def->vcpus)
+        return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                               "requested vcpus is greater than max allowable vcpus for the persistent domain: %u > %u",
+                               a->n, def->vcpus);
+    def->vcpus_current = a->n;
+    return 0;
 }
 
 int qemu_domain_set_vcpus(const mv_session *sess, const mv_domain_ref *ref, unsigned n, unsigned flags)
 {
+    vcpus_args a = { .n = n, .flags = flags };
+
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG | VCPU_MAXIMUM, "virDomainSetVcpusFlags");
-    return WITH_DOM(ref, dom, set_vcpus(dom, n, flags));
+    return change_config(ref, flags, false, edit_vcpus, &a);
 }
 
 int qemu_domain_get_vcpus(const mv_session *sess, const mv_domain_ref *ref, unsigned flags, int *ret)
 {
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
+    int r;
+
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG | VCPU_MAXIMUM | VCPU_GUEST,
                 "virDomainGetVcpusFlags");
     if (flags & VCPU_GUEST)
         return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                                "domain is not running");
-    return WITH_DOM(ref, dom, ({
-        *ret = (int)((flags & VCPU_MAXIMUM) ? dom->def->vcpus : dom->def->vcpus_current);
-        0;
-    }));
+    r = qemu_domains_get_locked(qemu_driver.doms, ref, &dom);
+    if (r < 0)
+        return r;
+    *ret = (int)((flags & VCPU_MAXIMUM) ? dom->def->vcpus : dom->def->vcpus_current);
+    return 0;
 }
 
-static int set_metadata(qemu_dom *dom, int type, const char *value, const char *key,
-                        const char *uri, unsigned flags)
-{
-    int r = config_only(dom, flags);
+typedef struct metadata_args {
+    int type;
+    const char *value, *key, *uri;
+} metadata_args;
 
-    if (r < 0)
-        return r;
-    r = mv_domain_def_set_metadata(dom->def, type, value, key, uri);
-    if (r < 0)
-        return r;
-    return qemu_domains_save(qemu_driver.doms, dom);
+static int edit_metadata(mv_domain_def *def, const void *opaque)
+{
+    const metadata_args *a = opaque;
+
+    return mv_domain_def_set_metadata(def, a->type, a->value, a->key, a->uri);
 }
 
 int qemu_domain_set_metadata(const mv_session *sess, const mv_domain_ref *ref, int type, const char *value,
                              const char *key, const char *uri, unsigned flags)
 {
+    metadata_args a = { .type = type, .value = value, .key = key, .uri = uri };
+    int r;
+
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainSetMetadata");
-    return WITH_DOM(ref, dom, set_metadata(dom, type, value, key, uri, flags));
+    r = change_config(ref, flags, false, edit_metadata, &a);
+    if (r < 0)
+        return r;
+    /* event: VIR_DOMAIN_EVENT_ID_METADATA_CHANGE */
+    return 0;
 }
 
 int qemu_domain_get_metadata(const mv_session *sess, const mv_domain_ref *ref, int type, const char *uri,
                              unsigned flags, char **ret)
 {
+    _cleanup_(qemu_dom_unlock_unrefp) qemu_dom *dom = NULL;
+    int r;
+
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainGetMetadata");
-    return WITH_DOM(ref, dom, mv_domain_def_get_metadata(dom->def, type, uri, ret));
-}
-
-/* Work on a copy, so that a failure leaves the definition untouched. */
-static int change_device(qemu_dom *dom, int op, const char *xml, unsigned flags)
-{
-    mv_domain_device *dev = NULL;
-    mv_domain_def *copy = NULL;
-    int r = config_only(dom, flags);
-
+    r = qemu_domains_get_locked(qemu_driver.doms, ref, &dom);
     if (r < 0)
         return r;
-    r = mv_domain_def_copy(dom->def, &copy);
-    if (r >= 0)
-        r = mv_domain_device_parse(copy, xml, 0, &dev);
-    if (r >= 0) {
-        switch (op) {
-        case MV_DEVICE_ATTACH: r = mv_domain_def_attach_device(copy, dev); break;
-        case MV_DEVICE_DETACH: r = mv_domain_def_detach_device(copy, dev); break;
-        default: r = mv_domain_def_update_device(copy, dev); break;
-        }
-    }
-    if (r >= 0)
-        r = qemu_domain_post_parse(copy);
-    mv_domain_device_free(dev);
-    if (r < 0) {
-        mv_domain_def_free(copy);
+    return mv_domain_def_get_metadata(dom->def, type, uri, ret);
+}
+
+typedef struct device_args {
+    int op;
+    const char *xml;
+} device_args;
+
+static int edit_device(mv_domain_def *def, const void *opaque)
+{
+    const device_args *a = opaque;
+    mv_domain_device *dev = NULL;
+    int r;
+
+    r = mv_domain_device_parse(def, a->xml, 0, &dev);
+    if (r < 0)
         return r;
+    switch (a->op) {
+    case MV_DEVICE_ATTACH: r = mv_domain_def_attach_device(def, dev); break;
+    case MV_DEVICE_DETACH: r = mv_domain_def_detach_device(def, dev); break;
+    default: r = mv_domain_def_update_device(def, dev); break;
     }
-    mv_domain_def_free(dom->def);
-    dom->def = copy;
-    return qemu_domains_save(qemu_driver.doms, dom);
+    mv_domain_device_free(dev);
+    return r;
 }
 
 int qemu_domain_change_device(const mv_session *sess, const mv_domain_ref *ref, int op, const char *xml,
                               unsigned flags)
 {
+    device_args a = { .op = op, .xml = xml };
+
     CHECK_FLAGS(flags, AFFECT_LIVE | AFFECT_CONFIG | 4u /* FORCE for update */,
                 "virDomainAttachDeviceFlags");
-    return WITH_DOM(ref, dom, change_device(dom, op, xml, flags));
+    /* A device changes what QEMU's defaults and addresses fill in. */
+    return change_config(ref, flags, true, edit_device, &a);
 }

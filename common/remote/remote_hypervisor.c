@@ -13,13 +13,6 @@
 #define LIST_ACTIVE 1u      /* virConnectListAllDomains flags */
 #define LIST_INACTIVE 2u
 
-void mv_domain_refs_free(mv_domain_ref *refs, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(refs[i].name);
-    free(refs);
-}
-
 int mv_dispatch_connect_get_type(mv_call *call, mv_connect_get_type_ret *ret)
 {
     ret->type = strdup(call->drivers->hypervisor->name);

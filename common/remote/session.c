@@ -1,9 +1,10 @@
-/* Session snapshots and identities (driver/session.h). */
+/* Session snapshots and identities (driver/session.h), and the other
+ * small types drivers share with the program (driver/hypervisor.h). */
 #include <stdlib.h>
 #include <errno.h>
 #include <string.h>
 
-#include "driver/session.h"
+#include "driver/hypervisor.h"
 
 mv_session *mv_session_ref(mv_session *s)
 {
@@ -52,4 +53,11 @@ int mv_identity_copy(const mv_identity *from, mv_identity *ret)
     }
     *ret = id;
     return 0;
+}
+
+void mv_domain_refs_free(mv_domain_ref *refs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(refs[i].name);
+    free(refs);
 }

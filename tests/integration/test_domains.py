@@ -317,6 +317,63 @@ class Persistence(unittest.TestCase):
             self.assertEqual(d.stop(), 0)
             d.check_clean(self)
 
+    def test_keeps_definitions_whose_machine_or_emulator_is_gone(self):
+        # What a QEMU upgrade that dropped a machine type leaves behind.
+        os.makedirs(QEMU_DIR, exist_ok=True)
+        xml = open(GUEST).read().replace("machine='pc'", "machine='pc-i440fx-99.0'").replace(
+            "<devices>", "<devices><emulator>/nonexistent/qemu</emulator>")
+        with open(os.path.join(QEMU_DIR, "guest1.xml"), "w") as f:
+            f.write(xml)
+        d = Daemon().wait_ready()
+        try:
+            self.assertEqual(virsh("list", "--all", "--name").stdout.split(), ["guest1"])
+            out = virsh("dumpxml", "guest1").stdout
+            self.assertIn("machine='pc-i440fx-99.0'", out)
+            self.assertIn("<emulator>/nonexistent/qemu</emulator>", out)
+            self.assertEqual(fields(virsh("dominfo", "guest1").stdout)["State"], "shut off")
+            # a simple change keeps what was written
+            virsh("setmaxmem", "guest1", "256M", "--config")
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.check_clean(self)
+        d = Daemon().wait_ready()
+        try:
+            out = virsh("dumpxml", "guest1").stdout
+            self.assertIn("<memory unit='KiB'>262144</memory>", out)
+            self.assertIn("machine='pc-i440fx-99.0'", out)
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.check_clean(self)
+
+    def test_broken_definition_is_not_overwritten(self):
+        os.makedirs(QEMU_DIR, exist_ok=True)
+        path = os.path.join(QEMU_DIR, "guest1.xml")
+        broken = "<domain type='qemu'>\n  <name>guest1</name>\n  <memory"
+        with open(path, "w") as f:
+            f.write(broken)
+        d = Daemon().wait_ready()
+        try:
+            self.assertEqual(virsh("list", "--all", "--name").stdout.split(), [])
+            p = virsh("define", GUEST, check=False)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("operation failed: cannot define domain 'guest1': its configuration "
+                          f"file {path} exists but could not be loaded", p.stderr)
+            conn = libvirt.open("qemu:///system")
+            try:
+                with self.assertRaises(libvirt.libvirtError) as e:
+                    conn.defineXML(open(GUEST).read())
+                self.assertEqual(e.exception.get_error_code(), libvirt.VIR_ERR_OPERATION_FAILED)
+                self.assertEqual(e.exception.get_error_domain(), libvirt.VIR_FROM_QEMU)
+            finally:
+                conn.close()
+            with open(path) as f:
+                self.assertEqual(f.read(), broken)
+            os.unlink(path)
+            self.assertIn("Domain 'guest1' defined", virsh("define", GUEST).stdout)
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.check_clean(self)
+
     def test_reads_definitions_written_by_libvirtd(self):
         ref = reference.Libvirtd()
         try:
