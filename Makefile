@@ -62,6 +62,9 @@ build-asan: $(ASAN_BUILD)/build.ninja
 # and so does every URI through virtproxyd (libvirt-sock).  Instances we
 # started before (their pid files) are replaced.
 DAEMONS = virtqemud virtproxyd
+# Integration test modules that speak to the daemons as clients (the
+# others test a daemon's process: options, config, sockets, signals).
+PROXY_TESTS = test_clients test_domains test_protocol test_events test_relay
 
 run: deps-run users build
 	@for d in $(DAEMONS); do \
@@ -87,6 +90,9 @@ check: deps-check users build build-asan
 	  meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
 	tests/integration/run.sh $(ASAN_BUILD)
 	tests/integration/run.sh $(BUILD)
+	# The same client-facing tests again, every client through virtproxyd.
+	MODVIRT_VIA_PROXY=1 tests/integration/run.sh $(ASAN_BUILD) $(PROXY_TESTS)
+	MODVIRT_VIA_PROXY=1 tests/integration/run.sh $(BUILD) $(PROXY_TESTS)
 	$(MAKE) fuzz
 	tests/bench/run-bench.sh --quick --build $(BUILD) --json $(BUILD)/bench-quick.json $(BUILD)/virtqemud/virtqemud
 	tests/bench/run-domain-bench.sh --quick --storage tmpfs --build $(BUILD) --json $(BUILD)/domain-bench-quick.json $(BUILD)/virtqemud/virtqemud

@@ -129,8 +129,13 @@ def parse_annotation(annot, path):
             sys.exit(f"{path}:{annot.line}: bad annotation '{word}'")
     if p.owner is None:
         sys.exit(f"{path}:{annot.line}: annotation needs owner=")
-    if "MV_ROUTE_PREOPEN" in p.flags and not {"MV_ROUTE_RO", "MV_ROUTE_PRIO"} <= set(p.flags):
-        sys.exit(f"{path}:{annot.line}: a preopen procedure must also be ro and prio")
+    # What a client can reach before it opened (or authenticated) must be
+    # cheap, and before authentication also harmless.
+    if "MV_ROUTE_PREOPEN" in p.flags and "MV_ROUTE_PRIO" not in p.flags:
+        sys.exit(f"{path}:{annot.line}: a preopen procedure must also be prio")
+    if "MV_ROUTE_NOAUTH" in p.flags and \
+            not {"MV_ROUTE_RO", "MV_ROUTE_PREOPEN"} <= set(p.flags):
+        sys.exit(f"{path}:{annot.line}: a noauth procedure must also be ro and preopen")
     return p
 
 

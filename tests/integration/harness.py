@@ -1,6 +1,12 @@
 """Helpers for the integration tests: start and stop real daemons, run the
 stock clients, and speak the wire protocol by hand for the bad-input cases.
-Runs inside the sandbox made by run.sh (private /run, /etc/libvirt, ...)."""
+Runs inside the sandbox made by run.sh (private /run, /etc/libvirt, ...).
+
+With MODVIRT_VIA_PROXY=1 every DaemonTestCase runs through virtproxyd: it
+starts in front of virtqemud, the stock clients are told to use its socket
+for qemu:///system (remote_mode = "legacy" in /etc/libvirt/libvirt.conf, as
+an admin would), and the raw-wire tests talk to libvirt-sock*.  The same
+tests then prove that the relay changes nothing a client can see."""
 import os
 import shutil
 import signal
@@ -13,10 +19,19 @@ import unittest
 
 BUILD = os.environ.get("MODVIRT_BUILD", os.path.join(os.path.dirname(__file__), "../../build"))
 VIRTQEMUD = os.path.join(BUILD, "virtqemud", "virtqemud")
-SOCK = "/run/libvirt/virtqemud-sock"
-SOCK_RO = "/run/libvirt/virtqemud-sock-ro"
-SOCK_ADMIN = "/run/libvirt/virtqemud-admin-sock"
+VIRTPROXYD = os.path.join(BUILD, "virtproxyd", "virtproxyd")
+QEMUD_SOCK = "/run/libvirt/virtqemud-sock"
+PROXY_SOCK = "/run/libvirt/libvirt-sock"
+PROXY_SOCK_RO = "/run/libvirt/libvirt-sock-ro"
+VIA_PROXY = os.environ.get("MODVIRT_VIA_PROXY") == "1"
+_PREFIX = "/run/libvirt/libvirt" if VIA_PROXY else "/run/libvirt/virtqemud"
+# The sockets a client of the tests talks to: virtproxyd's when via proxy.
+SOCK = _PREFIX + "-sock"
+SOCK_RO = _PREFIX + "-sock-ro"
+SOCK_ADMIN = _PREFIX + "-admin-sock"
 CONFIG = "/etc/libvirt/virtqemud.conf"
+PROXY_CONFIG = "/etc/libvirt/virtproxyd.conf"
+CLIENT_CONFIG = "/etc/libvirt/libvirt.conf"
 
 REMOTE_PROG = 0x20008086
 KEEPALIVE_PROG = 0x6B656570
@@ -52,19 +67,22 @@ def can_connect(path):
 
 
 class Daemon:
-    """A virtqemud we start, by pid, with its stderr in a log file."""
+    """A daemon we start (virtqemud unless told), by pid, with its stderr in
+    a log file."""
 
-    def __init__(self, args=(), config=None, root=None, sock=SOCK, env=None):
+    def __init__(self, args=(), config=None, root=None, sock=QEMUD_SOCK, env=None,
+                 binary=VIRTQEMUD):
         self.args = list(args)
         self.root = root
         self.sock = sock
-        self.log = tempfile.NamedTemporaryFile(prefix="virtqemud-", suffix=".log", delete=False)
+        self.name = os.path.basename(binary)
+        self.log = tempfile.NamedTemporaryFile(prefix=self.name + "-", suffix=".log", delete=False)
         if config is not None:
-            path = os.path.join(root, "etc/libvirt/virtqemud.conf") if root else CONFIG
+            path = os.path.join(root or "/", "etc/libvirt", self.name + ".conf")
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
                 f.write(config)
-        cmd = [VIRTQEMUD] + (["--root", root] if root else []) + self.args
+        cmd = [binary] + (["--root", root] if root else []) + self.args
         full_env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
                         UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
         full_env.update(env or {})
@@ -74,7 +92,7 @@ class Daemon:
         wait_for(lambda: can_connect(self.sock) or self.proc.poll() is not None,
                  what=f"{self.sock}")
         if self.proc.poll() is not None:
-            raise AssertionError(f"virtqemud exited with {self.proc.returncode}: {self.output()}")
+            raise AssertionError(f"{self.name} exited with {self.proc.returncode}: {self.output()}")
         return self
 
     def output(self):
@@ -89,7 +107,7 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()
-            raise AssertionError("virtqemud did not exit on SIGTERM")
+            raise AssertionError(f"{self.name} did not exit on SIGTERM")
         return rc
 
     def check_clean(self, testcase):
@@ -112,20 +130,36 @@ def virsh(*args, uri="qemu:///system", readonly=False, check=True, env=None):
     return p
 
 
+def start_proxy(config=None):
+    """virtproxyd in front of the daemons, on libvirt-sock*."""
+    return Daemon(config=config, sock=PROXY_SOCK, binary=VIRTPROXYD).wait_ready()
+
+
 class DaemonTestCase(unittest.TestCase):
-    """One virtqemud on the standard sockets for each test."""
+    """One virtqemud on the standard sockets for each test (and virtproxyd
+    in front of it, with the same configuration, when via proxy)."""
     daemon_args = ()
     daemon_config = None
 
     def setUp(self):
         self.daemon = start(self.daemon_args, self.daemon_config)
+        self.proxy = None
+        if VIA_PROXY:
+            with open(CLIENT_CONFIG, "w") as f:
+                f.write('remote_mode = "legacy"\n')
+            self.proxy = start_proxy(self.daemon_config)
+        # The daemon the tests' clients talk to.
+        self.front = self.proxy or self.daemon
 
     def tearDown(self):
-        rc = self.daemon.stop()
-        self.daemon.check_clean(self)
-        self.assertEqual(rc, 0, self.daemon.output())
-        if os.path.exists(CONFIG):
-            os.unlink(CONFIG)
+        for d in (self.proxy, self.daemon):
+            if d:
+                rc = d.stop()
+                d.check_clean(self)
+                self.assertEqual(rc, 0, d.output())
+        for path in (CONFIG, PROXY_CONFIG, CLIENT_CONFIG):
+            if os.path.exists(path):
+                os.unlink(path)
 
 
 # ----- the wire protocol by hand -----

@@ -7,7 +7,9 @@ import tempfile
 
 from harness import can_connect, wait_for
 
-SOCK = "/run/libvirt/libvirt-sock"
+# Its own socket directory: libvirt-sock in /run/libvirt is virtproxyd's.
+SOCK_DIR = "/run/libvirt-reference"
+SOCK = SOCK_DIR + "/libvirt-sock"
 URI = "qemu:///system?socket=" + SOCK
 
 
@@ -17,9 +19,10 @@ class Libvirtd:
         self._fake_qemu_user()
         with open("/etc/libvirt/qemu.conf", "w") as f:
             f.write('user = "root"\ngroup = "root"\n')
+        os.makedirs(SOCK_DIR, exist_ok=True)
         conf = os.path.join(self.tmp, "libvirtd.conf")
         with open(conf, "w") as f:
-            f.write('unix_sock_rw_perms = "0700"\n')
+            f.write('unix_sock_rw_perms = "0700"\nunix_sock_dir = "%s"\n' % SOCK_DIR)
         self.log = open(os.path.join(self.tmp, "libvirtd.log"), "w")
         self.proc = subprocess.Popen(["/usr/sbin/libvirtd", "-f", conf],
                                      stdout=self.log, stderr=self.log)
