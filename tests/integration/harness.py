@@ -121,9 +121,9 @@ def start(args=(), config=None):
     return Daemon(args=args, config=config).wait_ready()
 
 
-def virsh(*args, uri="qemu:///system", readonly=False, check=True, env=None):
+def virsh(*args, uri="qemu:///system", readonly=False, check=True, env=None, input=None):
     cmd = ["virsh"] + (["-r"] if readonly else []) + ["-c", uri] + list(args)
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, input=input,
                        env=dict(os.environ, **(env or {})))
     if check and p.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr}")
