@@ -64,7 +64,7 @@ build-asan: $(ASAN_BUILD)/build.ninja
 DAEMONS = virtqemud virtproxyd
 # Integration test modules that speak to the daemons as clients (the
 # others test a daemon's process: options, config, sockets, signals).
-PROXY_TESTS = test_clients test_domains test_protocol test_events test_relay
+PROXY_TESTS = test_clients test_domains test_protocol test_events test_limits
 
 run: deps-run users build
 	@for d in $(DAEMONS); do \

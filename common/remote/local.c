@@ -277,5 +277,7 @@ int mv_dispatch_connect_set_identity(mv_call *call, mv_connect_set_identity_args
     }
     if (r < 0)
         return r;
+    log_info("connection %d speaks for uid %d gid %d pid %d (%s)", mv_conn_fd(call->client->conn),
+             (int)id.uid, (int)id.gid, (int)id.pid, id.user_name ? id.user_name : "?");
     return mv_client_update_session(call->client, NULL, NULL, &id);
 }

@@ -1,0 +1,153 @@
+"""virtproxyd in front of virtqemud, with stock clients and by hand: the
+libvirt-sock URIs, read-only relaying, identity hand-over, URIs no daemon
+serves, an upstream that dies in the middle of a call, and identity
+hand-over refused to peers nobody trusts."""
+import os
+import signal
+import struct
+import subprocess
+import time
+import unittest
+
+from harness import (CONFIG, PROXY_SOCK, PROXY_SOCK_RO, QEMUD_SOCK, Daemon, Error, Wire,
+                     parse_error, start_proxy, virsh, wait_for)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GUEST = os.path.join(HERE, "../data/integration/guest-linux.xml")
+PROXY_URI = "qemu+unix:///system?socket=" + PROXY_SOCK
+PROXY_URI_RO = "qemu+unix:///system?socket=" + PROXY_SOCK_RO
+
+
+class Relay(unittest.TestCase):
+    def setUp(self):
+        self.qemud = Daemon(config="log_level = 2\n").wait_ready()
+        self.proxy = start_proxy()
+
+    def tearDown(self):
+        for d in (self.proxy, self.qemud):
+            if d.proc.poll() is None:
+                self.assertEqual(d.stop(), 0, d.output())
+            d.check_clean(self)
+        virsh("undefine", "guest1", check=False)
+        for path in (CONFIG, "/etc/libvirt/qemu/guest1.xml"):
+            if os.path.exists(path):
+                os.unlink(path)
+
+    def test_stock_clients_through_libvirt_sock(self):
+        virsh("define", GUEST)
+        self.assertEqual(virsh("list", "--all", "--name", uri=PROXY_URI).stdout.split(),
+                         ["guest1"])
+        info = virsh("dominfo", "guest1", uri=PROXY_URI_RO, readonly=True).stdout
+        self.assertIn("shut off", info)
+        self.assertEqual(virsh("dumpxml", "guest1", uri=PROXY_URI).stdout,
+                         virsh("dumpxml", "guest1").stdout)
+        self.assertEqual(virsh("hostname", uri=PROXY_URI).stdout, virsh("hostname").stdout)
+
+    def test_read_only_is_forced_upstream(self):
+        # Refused with the same error whether direct or relayed.
+        direct = virsh("undefine", "guest1", readonly=True, check=False)
+        relayed = virsh("undefine", "guest1", uri=PROXY_URI_RO, readonly=True, check=False)
+        self.assertNotEqual(relayed.returncode, 0)
+        self.assertEqual(relayed.stderr, direct.stderr)
+        # The read-only socket forces read-only even when the client does
+        # not ask for it.
+        p = virsh("define", GUEST, uri=PROXY_URI_RO, check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("read only access prevents virDomainDefineXML", p.stderr)
+
+    def test_identity_is_handed_over(self):
+        virsh("list", uri=PROXY_URI)
+        # virtqemud saw virtproxyd's socket, and believed who it spoke for.
+        wait_for(lambda: "speaks for uid 0 " in self.qemud.output(),
+                 what="the identity hand-over in virtqemud's log")
+        self.assertIn("(root)", self.qemud.output())
+
+    def test_network_uri_without_its_daemon(self):
+        # No virtnetworkd: the client falls back to libvirt-sock, and
+        # virtproxyd says clearly what is missing.
+        p = virsh("net-list", uri="network:///system", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("no connection driver available for network:///system", p.stderr)
+        self.assertIn("virtnetworkd is not running", p.stderr)
+
+    def test_unknown_scheme_refused(self):
+        w = Wire(PROXY_SOCK)
+        with self.assertRaises(Error) as e:
+            w.open("bogus:///system")
+        self.assertEqual(e.exception.code, 5)       # VIR_ERR_NO_CONNECT
+        self.assertIn("bogus:///system", e.exception.message)
+        self.assertEqual(virsh("list", "--name", uri=PROXY_URI).stdout.strip(), "")
+
+    def test_upstream_killed_mid_call(self):
+        w = Wire(PROXY_SOCK).open()
+        other = Wire(PROXY_SOCK).open()
+        self.qemud.proc.send_signal(signal.SIGSTOP)
+        try:
+            # CONNECT_GET_HOSTNAME, relayed and left unanswered...
+            w.serial += 1
+            w.send(struct.pack(">I", 28) + struct.pack(">IIiIII", 0x20008086, 1, 59, 0,
+                                                       w.serial, 0))
+            time.sleep(0.3)
+        finally:
+            # ...until its daemon dies.
+            self.qemud.proc.send_signal(signal.SIGKILL)
+            self.qemud.proc.wait()
+        p = w.recv_reply()
+        self.assertEqual(p["serial"], w.serial)
+        self.assertEqual(p["status"], 1)
+        with self.assertRaises((EOFError, ConnectionResetError)):
+            w.recv_packet()
+        self.assertIn("End of file while reading data", parse_error(p["body"]).message)
+        # An idle client of the dead daemon loses its connection too, the
+        # way a client of a daemon that went away sees it.
+        with self.assertRaises((EOFError, ConnectionResetError, BrokenPipeError)):
+            other.call(59)
+        # virtproxyd itself goes on: a restarted daemon is reached again.
+        self.qemud = Daemon(config="log_level = 2\n").wait_ready()
+        self.assertEqual(virsh("hostname", uri=PROXY_URI).stdout, virsh("hostname").stdout)
+
+    def test_untrusted_peer_cannot_set_identity(self):
+        # An unprivileged user on a read-write socket opened to everyone.
+        self.qemud.stop()
+        with open(CONFIG, "w") as f:
+            f.write('unix_sock_rw_perms = "0777"\n')
+        self.qemud = Daemon().wait_ready()
+        script = (
+            "import sys; sys.path.insert(0, %r)\n"
+            "from harness import Wire, Error\n"
+            "import struct\n"
+            "w = Wire(%r)\n"
+            "try:\n"
+            "    w.call('CONNECT_SET_IDENTITY', struct.pack('>II', 0, 0))\n"
+            "    print('accepted')\n"
+            "except Error as e:\n"
+            "    print(e.code, e.message)\n"
+        ) % (HERE, QEMUD_SOCK)
+        p = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                            "/usr/bin/python3", "-c", script], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("88 ", p.stdout)      # VIR_ERR_ACCESS_DENIED
+        self.assertIn("only a privileged relay may set the client identity", p.stdout)
+
+
+class ProxyProcess(unittest.TestCase):
+    def test_runs_as_its_own_user_without_capabilities(self):
+        qemud = Daemon().wait_ready()
+        proxy = start_proxy()
+        try:
+            with open(f"/proc/{proxy.proc.pid}/status") as f:
+                status = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+            uid = int(status["Uid"].split()[0])
+            self.assertNotEqual(uid, 0)
+            self.assertEqual(subprocess.run(["id", "-u", "virtproxyd"], capture_output=True,
+                                            text=True).stdout.strip(), str(uid))
+            self.assertEqual(int(status["CapEff"].strip(), 16), 0)
+            self.assertEqual(int(status["CapPrm"].strip(), 16), 0)
+            self.assertEqual(status["NoNewPrivs"].strip(), "1")
+        finally:
+            self.assertEqual(proxy.stop(), 0, proxy.output())
+            self.assertEqual(qemud.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
