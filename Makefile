@@ -67,13 +67,7 @@ DAEMONS = virtqemud virtproxyd
 PROXY_TESTS = test_clients test_domains test_protocol test_events test_limits
 
 run: deps-run users build
-	@for d in $(DAEMONS); do \
-	  pid=$$(cat /run/$$d.pid 2>/dev/null); \
-	  if [ -n "$$pid" ] && kill -0 $$pid 2>/dev/null; then \
-	    echo "stopping the running $$d (pid $$pid)"; kill $$pid; \
-	    for i in $$(seq 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
-	  fi; \
-	done
+	@$(MAKE) --no-print-directory stop
 	$(BUILD)/virtqemud/virtqemud --daemon --pid-file /run/virtqemud.pid
 	$(BUILD)/virtproxyd/virtproxyd --daemon --pid-file /run/virtproxyd.pid
 	@echo "virtqemud (pid $$(cat /run/virtqemud.pid)) and virtproxyd (pid $$(cat /run/virtproxyd.pid)) are running;"
@@ -81,8 +75,13 @@ run: deps-run users build
 
 stop:
 	@for d in $(DAEMONS); do \
-	  if [ -f /run/$$d.pid ]; then kill $$(cat /run/$$d.pid) 2>/dev/null || true; fi; \
+	  pid=$$(cat /run/$$d.pid 2>/dev/null); \
+	  [ -n "$$pid" ] && kill $$pid 2>/dev/null || continue; \
+	  for i in $$(seq 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
 	done
+	@# virtproxyd, unprivileged by then, cannot remove its sockets from
+	@# root's /run/libvirt (under systemd its units' RemoveOnStop does).
+	@rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro /run/libvirt/libvirt-admin-sock
 
 check: deps-check users build build-asan
 	meson test -C $(BUILD) --suite unit --print-errorlogs

@@ -326,7 +326,11 @@ void mv_dispatch_packet(mv_client *c, const uint8_t *pkt, size_t len)
         };
 
         if ((route->flags & MV_ROUTE_PRIO) || !mv_server_workers(c->remote->server)) {
+            /* The handler may replace the client's session: its own
+             * snapshot stays valid until it returns. */
+            mv_session_ref(call.sess);
             run_inline(&call, handler, args);
+            mv_session_unref(call.sess);
             mv_body_free(route->args_xdr, args);
         } else {
             run_on_worker(&call, handler, args);
