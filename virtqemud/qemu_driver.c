@@ -164,13 +164,12 @@ static int qemu_connect_get_domain_capabilities(const mv_session *sess, const ch
 static int qemu_node_get_security_model(const mv_session *sess, char **ret_model, char **ret_doi)
 {
     /* No security driver labels QEMU yet: libvirt's answer for that. */
-    *ret_model = strdup("none");
-    *ret_doi = strdup("0");
-    if (!*ret_model || !*ret_doi) {
-        free(*ret_model);
-        free(*ret_doi);
+    _cleanup_free_ char *model = strdup("none"), *doi = strdup("0");
+
+    if (!model || !doi)
         return -ENOMEM;
-    }
+    *ret_model = TAKE_PTR(model);
+    *ret_doi = TAKE_PTR(doi);
     return 0;
 }
 
