@@ -70,6 +70,18 @@ class Relay(unittest.TestCase):
         self.assertIn("no connection driver available for network:///system", p.stderr)
         self.assertIn("virtnetworkd is not running", p.stderr)
 
+    def test_qemu_connection_relays_other_subsystems(self):
+        # virtqemud relays network, storage and secret calls made on
+        # qemu:///system; with their daemons absent the error says so.
+        for cmd, daemon in (("net-list", "virtnetworkd"), ("pool-list", "virtstoraged"),
+                            ("secret-list", "virtsecretd")):
+            p = virsh(cmd, check=False)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn(f"{daemon} is not running on this host", p.stderr)
+        # Read-only rights are checked before anything is relayed.
+        p = virsh("secret-define", "/dev/null", readonly=True, check=False)
+        self.assertIn("read only access prevents virSecretDefineXML", p.stderr)
+
     def test_unknown_scheme_refused(self):
         w = Wire(PROXY_SOCK)
         with self.assertRaises(Error) as e:
