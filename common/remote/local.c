@@ -109,7 +109,9 @@ int mv_dispatch_connect_open(mv_call *call, mv_connect_open_args *args)
 
 int mv_dispatch_connect_close(mv_call *call)
 {
+    /* A later open starts afresh, upstreams included. */
     call->client->open = false;
+    mv_relay_free(call->client);
     return 0;
 }
 

@@ -440,7 +440,8 @@ static void send_connection_closed(mv_client *c)
 
 static void upstream_free(upstream *up)
 {
-    fail_calls(up, NULL);
+    /* Calls still owed are answered, if the client is there to hear it. */
+    fail_calls(up, up->relay->client->closed ? NULL : &lost_connection);
     free(up->pending);
     free(up->uri);
     free(up);
