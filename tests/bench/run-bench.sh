@@ -37,7 +37,8 @@
 #   CONNECT_GET_TYPE         as cheap, but owned by the hypervisor driver:
 #       through virtproxyd it crosses the relay.  (Not for the floor.)
 # Derived, printed and in the JSON:
-#   relay added latency per call, us = conns/rps(virtproxyd) - conns/rps(virtqemud)
+#   relay added latency per call, us = conns/rps(virtproxyd) - conns/rps(virtqemud),
+#                           within each round, then the median over the rounds
 #   virtproxyd / libvirtd   calls/s through virtproxyd over libvirtd direct;
 #                           the target is >= 2 (reported as met or not)
 #   virtqemud / floor       how much of the floor virtqemud reaches
@@ -250,6 +251,7 @@ fi
 if [ "${1:-}" = --inner-floor ]; then
     inner_libvirtd_check
     out=$2 sock=/run/floor-sock
+    echo "binary=$(readlink -f "$FLOORD")" >> "$out"
     start_daemon "$WORK/floor.log" "$FLOORD" --socket "$sock"
     wait_daemon "$sock" || { note "floor: floord did not start, see $WORK/floor.log"; exit 1; }
     for _ in $(seq "$ROUNDS"); do
@@ -400,8 +402,12 @@ for proc, call in CALLS.items():
         q, p, l = med(proc, "virtqemud", n), med(proc, "virtproxyd", n), med(proc, "libvirtd", n)
         f = med(proc, "floor", n)
         if q and p:
-            # a synchronous connection has one call in flight: latency = conns / rate
-            added_us.setdefault(call, {})[n] = round((int(n) / p - int(n) / q) * 1e6, 2)
+            # A synchronous connection has one call in flight: latency =
+            # conns / rate.  The difference is taken within each round (the
+            # two runs were back to back), then the median of the rounds.
+            pairs = zip(rt[proc]["virtqemud"][n], rt[proc]["virtproxyd"][n])
+            added_us.setdefault(call, {})[n] = round(statistics.median(
+                (int(n) / pv - int(n) / qv) * 1e6 for qv, pv in pairs if qv and pv), 2)
         if p and l:
             over_libvirtd.setdefault(call, {})[n] = round(p / l, 3)
             target.setdefault(call, {})[n] = {"ratio": round(p / l, 3), "met": p >= TARGET_RATIO * l}
@@ -422,7 +428,7 @@ for proc, call in CALLS.items():
             "%s, %s conn%s" % (SHORT[proc], n, "s" if n != "1" else ""),
             *(rps_cell(proc, t, n) for t in TARGETS)))
 print()
-W = 54
+W = 58
 print("%-*s %9s %9s" % (W, "", "1 conn", "8 conns"))
 def line(label, table, call, fmt):
     vals = table.get(call, {})
@@ -438,7 +444,7 @@ for proc, call in CALLS.items():
     print("%-*s %9s %9s" % (W, "  target met?", *(("yes" if t[n]["met"] else "NO") if n in t else "-"
                                                    for n in CONNS)))
 line("virtqemud / floor, getLibVersion", over_floor, CALLS["157"], "%.2f")
-print("added us/call = conns/rate(virtproxyd) - conns/rate(virtqemud)")
+print("added us/call = conns/rate(virtproxyd) - conns/rate(virtqemud), median over rounds")
 print("* virtproxyd answers getLibVersion itself; getType crosses the relay")
 
 print()
