@@ -103,7 +103,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	  tests/fuzz/fuzz_journal
 	tests/fuzz/run.sh $(FUZZ_BUILD) 30
 
-bench: deps-check build
+bench: deps-check users build
 	tests/bench/run-bench.sh --build $(BUILD) --json $(BUILD)/bench.json $(BUILD)/virtqemud/virtqemud
 	tests/bench/run-domain-bench.sh --build $(BUILD) --json $(BUILD)/domain-bench.json $(BUILD)/virtqemud/virtqemud
 

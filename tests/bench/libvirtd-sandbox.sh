@@ -15,6 +15,11 @@
 #
 # Everything lives on tmpfs inside the namespaces; when CMD exits, the pid
 # namespace ends and takes any process left in it along.
+#
+# run-bench.sh runs its other stacks in the same kind of sandbox, one each:
+# the floor (floord), and virtqemud with virtproxyd in front of it on the
+# standard sockets (virtproxyd finds its 'virtproxyd' user in the copied
+# passwd; libvirtd's qemu.conf is not read by either).
 set -euo pipefail
 
 if [ -z "${MODVIRT_LIBVIRTD_SANDBOX:-}" ]; then
