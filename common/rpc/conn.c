@@ -42,6 +42,7 @@ struct mv_conn {
     bool closed;
     bool want_close;
     bool above_soft;                /* queued output went past out_soft */
+    bool in_input;                  /* process_input is on the stack */
     const char *broken;             /* a send failed: close from the loop */
     unsigned holds;
 
@@ -122,8 +123,10 @@ static void update_events(mv_conn *c)
     if (can_read(c)) {
         events |= EPOLLIN;
         /* Whole packets may already wait in the buffer, or inside the
-         * transport: no readiness will announce them. */
-        if (packet_buffered(c) || c->transport->ops->pending(c->transport))
+         * transport: no readiness will announce them.  (While input is
+         * being processed, its own loop gets to them.) */
+        if (!c->in_input &&
+            (packet_buffered(c) || c->transport->ops->pending(c->transport)))
             sd_event_source_set_enabled(c->resume, SD_EVENT_ONESHOT);
     }
     if (c->out_head)
@@ -170,10 +173,15 @@ bool mv_conn_is_closed(const mv_conn *c)
     return c->closed;
 }
 
-static void reply_written(mv_conn *c)
+/* A reply is out: one call less in flight.  True when that makes the
+ * connection readable again. */
+static bool reply_written(mv_conn *c)
 {
+    bool was_full = c->limits.max_requests && c->in_flight >= c->limits.max_requests;
+
     if (c->in_flight > 0)
         c->in_flight--;
+    return was_full;
 }
 
 /* Write queued output; returns false if the connection was closed. */
@@ -235,10 +243,10 @@ int mv_conn_send(mv_conn *c, const uint8_t *pkt, size_t len, unsigned flags)
         if (n > 0)
             off = n;
         if (off == len) {
-            if (flags & MV_SEND_REPLY) {
-                reply_written(c);
+            /* Reading resumes here only if the limit had stopped it, and
+             * not while input is being processed (its loop goes on). */
+            if ((flags & MV_SEND_REPLY) && reply_written(c) && !c->in_input)
                 update_events(c);
-            }
             return 0;
         }
     } else if (c->queued + len > c->limits.out_hard) {
@@ -294,9 +302,9 @@ static bool handle_keepalive(mv_conn *c, const uint8_t *pkt)
 {
     mv_header h;
 
-    mv_header_decode(pkt + MV_MESSAGE_LEN_SIZE, &h);
-    if (h.prog != MV_KEEPALIVE_PROGRAM)
+    if (mv_be32(pkt + MV_MESSAGE_LEN_SIZE) != MV_KEEPALIVE_PROGRAM)
         return false;
+    mv_header_decode(pkt + MV_MESSAGE_LEN_SIZE, &h);
     if (h.type == MV_MESSAGE_ASYNC && h.proc == MV_KEEPALIVE_PROC_PING)
         send_keepalive(c, MV_KEEPALIVE_PROC_PONG);
     /* A PONG needs nothing more: every packet already reset the countdown. */
@@ -396,13 +404,14 @@ static void process_input(mv_conn *c)
 {
     size_t pos = 0;
 
+    c->in_input = true;
     while (can_read(c) && c->rlen - pos >= MV_MESSAGE_LEN_SIZE) {
         uint32_t len;
         int r;
 
         if (mv_packet_length(c->rbuf + pos, &len) < 0) {
             mv_conn_close(c, "malformed packet length");
-            return;
+            break;
         }
         if (c->rlen - pos < len) {
             if (len > c->rcap) {
@@ -414,25 +423,26 @@ static void process_input(mv_conn *c)
                     mv_conn_close(c, r == -ENOBUFS ? "packet too large for the memory left "
                                                      "to all connections" :
                                                      "out of memory for a packet");
-                    return;
+                    break;
                 }
             }
             break;
         }
         if (!handle_keepalive(c, c->rbuf + pos)) {
-            mv_header h;
+            /* The header's fourth word is the message type. */
+            uint32_t type = mv_be32(c->rbuf + pos + MV_MESSAGE_LEN_SIZE + 12);
 
-            mv_header_decode(c->rbuf + pos + MV_MESSAGE_LEN_SIZE, &h);
             if (c->limits.max_requests &&
-                (h.type == MV_MESSAGE_CALL || h.type == MV_MESSAGE_CALL_WITH_FDS))
+                (type == MV_MESSAGE_CALL || type == MV_MESSAGE_CALL_WITH_FDS))
                 c->in_flight++;
             c->ops->packet(c, c->rbuf + pos, len);
             if (c->closed)
-                return;
+                break;
         }
         pos += len;
     }
-    if (pos > 0) {
+    c->in_input = false;
+    if (pos > 0 && !c->closed) {
         memmove(c->rbuf, c->rbuf + pos, c->rlen - pos);
         c->rlen -= pos;
         shrink_rbuf(c);
