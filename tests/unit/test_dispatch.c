@@ -657,6 +657,7 @@ static void test_relay(void)
     size_t len;
     mv_header h;
 
+    strcpy(sockdir, "/tmp/mv-test-dispatch-XXXXXX");
     CHECK(mkdtemp(sockdir) != NULL);
     snprintf(path, sizeof(path), "%s/virtqemud-sock", sockdir);
     lfd = listen_at(path);
@@ -766,6 +767,69 @@ static void test_relay(void)
     rmdir(sockdir);
 }
 
+/* An upstream that answers the client's open with a reply to something
+ * else: the client still gets an answer to its own open, with its serial. */
+static void test_relay_foreign_open_reply(void)
+{
+    static uint8_t buf[4096];
+    mv_remote_config rc;
+    char path[128];
+    int lfd, fd, up;
+    mv_header h;
+
+    strcpy(sockdir, "/tmp/mv-test-dispatch-XXXXXX");
+    CHECK(mkdtemp(sockdir) != NULL);
+    snprintf(path, sizeof(path), "%s/virtqemud-sock", sockdir);
+    lfd = listen_at(path);
+    fixture_remote_defaults(NULL, &rc);
+    rc.handlers[MV_OWNER_HYPERVISOR] = NULL;
+    rc.socket_dir = sockdir;
+    setup(&rc);
+    fd = client(MV_LISTENER_RW);
+
+    for (int round = 0; round < 2; round++) {
+        uint32_t serial = 7 + round;
+
+        open_uri(fd, serial, "qemu:///system", 0);
+        up = accept_upstream(lfd);
+        CHECK(fixture_read_packet(event, up, buf, sizeof(buf), &h) > 0);
+        CHECK_INT(h.proc, MV_PROC_CONNECT_SET_IDENTITY);
+        reply_to(up, &h, NULL, NULL);
+        CHECK(fixture_read_packet(event, up, buf, sizeof(buf), &h) > 0);
+        CHECK_INT(h.proc, MV_PROC_CONNECT_OPEN);
+        CHECK_INT(h.serial, serial);
+        /* first a success, then a failure, each for another serial */
+        h.serial = 4242;
+        h.type = MV_MESSAGE_REPLY;
+        h.status = round == 0 ? MV_STATUS_OK : MV_STATUS_ERROR;
+        if (round == 0) {
+            CHECK_INT(fixture_send(up, &h, NULL, NULL), 0);
+        } else {
+            mv_error e = { .code = MV_ERR_INTERNAL_ERROR, .domain = MV_FROM_RPC,
+                           .message = "not yours" };
+            mv_packet p;
+
+            CHECK_INT(mv_packet_new_error(&h, &e, &p), 0);
+            CHECK_INT(write(up, p.data, p.len), (ssize_t)p.len);
+            free(p.data);
+        }
+        expect_error(fd, serial, MV_ERR_SYSTEM_ERROR, MV_FROM_RPC,
+                     "End of file while reading data: Input/output error");
+        CHECK(!fixture_readable(event, fd));
+        /* the client is not open, and may try again */
+        call(fd, MV_PROC_CONNECT_GET_VERSION, 20, NULL, NULL);
+        expect_error(fd, 20, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
+                     "internal error: connection not open");
+        close(up);
+    }
+    CHECK_INT(mv_server_client_count(fx.server), 1);
+    close(fd);
+    teardown();
+    close(lfd);
+    unlink(path);
+    rmdir(sockdir);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -777,5 +841,6 @@ int main(void)
     test_event_registration();
     test_lifecycle_event();
     test_relay();
+    test_relay_foreign_open_reply();
     TEST_DONE();
 }
