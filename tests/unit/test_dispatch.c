@@ -310,6 +310,32 @@ static void test_relay_no_daemon(void)
     teardown();
 }
 
+/* A daemon that serves the hypervisor relays the other owners' calls; with
+ * no virtnetworkd running, a network call fails naming its URI, and the
+ * client carries on. */
+static void test_relay_network_no_daemon(void)
+{
+    const char *msg = "no connection driver available for network:///system: virtnetworkd is "
+                      "not running on this host (no socket /nonexistent/virtnetworkd-sock)";
+    int fd;
+
+    setup_default();
+    fd = client(MV_LISTENER_RW);
+    /* before open, the gate answers first */
+    call(fd, MV_PROC_CONNECT_NUM_OF_NETWORKS, 1, NULL, NULL);
+    expect_error(fd, 1, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC, "internal error: connection not open");
+    open_ok(fd);
+    call(fd, MV_PROC_CONNECT_NUM_OF_NETWORKS, 2, NULL, NULL);
+    expect_error(fd, 2, MV_ERR_NO_CONNECT, MV_FROM_NONE, msg);
+    /* the body is never decoded here: the relay would forward it as is */
+    call(fd, MV_PROC_CONNECT_LIST_ALL_NETWORKS, 3, NULL, NULL);
+    expect_error(fd, 3, MV_ERR_NO_CONNECT, MV_FROM_NONE, msg);
+    CHECK_INT(get_version(fd, 4), 1002003);
+    CHECK_INT(mv_server_client_count(fx.server), 1);
+    close(fd);
+    teardown();
+}
+
 static void test_read_only(void)
 {
     mv_domain_define_xml_args define = { .xml = "<domain/>" };
@@ -836,6 +862,7 @@ int main(void)
     test_program_type_status_procedure();
     test_open_without_driver();
     test_relay_no_daemon();
+    test_relay_network_no_daemon();
     test_read_only();
     test_set_identity();
     test_event_registration();
