@@ -4,8 +4,9 @@
  * nothing and relays everything (virtproxyd) has a client over a
  * socketpair; the client opens qemu:///system, which the relay opens
  * upstream at <tmpdir>/virtqemud-sock, where this fuzzer listens and plays
- * virtqemud.  (The protocol has no network-owned procedure yet, so the
- * hypervisor owner is the one relayed.)
+ * virtqemud.  (The upstream that answers the client's own open; the
+ * upstreams the relay opens by itself for other owners' calls, e.g.
+ * virtnetworkd's, are not played here yet.)
  *
  * Input: one byte of flags, then upstream packets, each taken from the
  * input by its own length word (malformed lengths included: at least the
