@@ -337,7 +337,14 @@ static void on_open_reply(upstream *up, const mv_header *h, const uint8_t *pkt, 
     mv_error err;
 
     if (up->answers_open) {
-        /* Same serial and procedure as the client's own open: its answer. */
+        /* Same serial and procedure as the client's own open: its answer.
+         * Anything else would leave the client waiting for its open: the
+         * upstream is broken, and closing it answers the open with an error. */
+        if (h->prog != up->open_call.prog || h->proc != up->open_call.proc ||
+            h->serial != up->open_call.serial) {
+            mv_conn_close(up->conn, "the upstream daemon answered another call than connect open");
+            return;
+        }
         c->opening = false;
         if (h->status == MV_STATUS_OK) {
             bool ro = up->open_flags & MV_CONNECT_RO;

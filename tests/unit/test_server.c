@@ -4,7 +4,6 @@
  * bad framing, shutdown draining, idle exit.
  */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -59,30 +58,7 @@ static void call(int fd, int proc, uint32_t serial, const void *body, size_t len
 /* Run the loop until a whole packet can be read from fd; 0 on EOF. */
 static size_t reply(int fd, uint8_t *buf, size_t cap, mv_header *h)
 {
-    size_t got = 0, need = 4;
-
-    while (got < need) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        ssize_t n;
-
-        if (poll(&p, 1, 0) == 0) {
-            if (sd_event_get_state(event) == SD_EVENT_FINISHED)
-                return 0;
-            sd_event_run(event, 100000);
-            continue;
-        }
-        n = read(fd, buf + got, need - got);
-        if (n <= 0)
-            return 0;
-        got += n;
-        if (got == 4) {
-            need = mv_be32(buf);
-            if (need > cap)
-                return 0;
-        }
-    }
-    mv_header_decode(buf + 4, h);
-    return got;
+    return fixture_read_packet(event, fd, buf, cap, h);
 }
 
 static void open_conn(int fd)
