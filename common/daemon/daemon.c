@@ -463,17 +463,6 @@ static int drop_privileges(const char *user)
     return 0;
 }
 
-/* Peers whose identity hand-over (CONNECT_SET_IDENTITY) is believed: root
- * and the relay's own user. */
-static void trusted_relays(mv_remote_config *rc)
-{
-    struct passwd *pw = getpwnam(MODVIRT_PROXY_USER);
-
-    rc->trusted_relays[rc->n_trusted_relays++] = 0;
-    if (pw)
-        rc->trusted_relays[rc->n_trusted_relays++] = pw->pw_uid;
-}
-
 static void server_config(const mv_daemon_config *cfg, const options *o, mv_server_config *ret)
 {
     mv_server_config_defaults(ret);
@@ -483,6 +472,13 @@ static void server_config(const mv_daemon_config *cfg, const options *o, mv_serv
     ret->keepalive_interval = cfg->keepalive_interval;
     ret->keepalive_count = cfg->keepalive_count;
     ret->idle_timeout = o->timeout > 0 ? (unsigned)o->timeout : 0;
+}
+
+static uid_t relay_uid(void)
+{
+    struct passwd *pw = getpwnam(MODVIRT_PROXY_USER);
+
+    return pw ? pw->pw_uid : (uid_t)-1;
 }
 
 int mv_daemon_main(int argc, char **argv, const mv_daemon_spec *spec)
@@ -557,6 +553,9 @@ int mv_daemon_main(int argc, char **argv, const mv_daemon_spec *spec)
         goto out;
     raise_fd_limit();
     server_config(&cfg, &o, &scfg);
+    /* The relay's connections count apart, and it may speak for others
+     * (CONNECT_SET_IDENTITY), as may root. */
+    scfg.relay_uid = spec->user ? (uid_t)-1 : relay_uid();
     if ((r = mv_server_new(event, &scfg, &server)) < 0) {
         log_error("cannot create the server: %s", strerror(-r));
         goto out;
@@ -572,7 +571,9 @@ int mv_daemon_main(int argc, char **argv, const mv_daemon_spec *spec)
         .handshake_timeout_usec = 60u * 1000000u,
     };
     memcpy(rcfg.handlers, spec->handlers, sizeof(rcfg.handlers));
-    trusted_relays(&rcfg);
+    rcfg.trusted_relays[rcfg.n_trusted_relays++] = 0;
+    if (scfg.relay_uid != (uid_t)-1)
+        rcfg.trusted_relays[rcfg.n_trusted_relays++] = scfg.relay_uid;
     if ((r = mv_remote_new(server, &rcfg, &remote)) < 0) {
         log_error("cannot create the remote program: %s", strerror(-r));
         goto out;

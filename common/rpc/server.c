@@ -22,7 +22,7 @@ typedef struct client {
     struct client *prev, *next;
     mv_server *server;
     mv_conn *conn;
-    mv_listener_kind kind;
+    unsigned bucket;            /* what it counts against */
 } client;
 
 struct mv_server {
@@ -37,7 +37,7 @@ struct mv_server {
     unsigned nlisteners;
     client *clients;
     unsigned nclients;
-    unsigned nkind[MV_LISTENER_KINDS];
+    unsigned nbucket[MV_BUCKETS];
     sd_event_source *idle_timer;
     sd_event_source *drain_timer;
     uint64_t drain_until;
@@ -55,6 +55,7 @@ void mv_server_config_defaults(mv_server_config *cfg)
         .client_out_soft = 256u << 10,
         .client_out_hard = 64u << 20,
         .read_memory_max = 512u << 20,
+        .relay_uid = (uid_t)-1,
     };
 }
 
@@ -63,7 +64,7 @@ static void update_listeners(mv_server *s)
 {
     for (unsigned i = 0; i < s->nlisteners; i++) {
         listener *l = s->listeners[i];
-        bool on = !s->shutting_down && s->nkind[l->opts.kind] < s->cfg.max_clients;
+        bool on = !s->shutting_down && s->nbucket[l->opts.kind] < s->cfg.max_clients;
 
         sd_event_source_set_enabled(l->source, on ? SD_EVENT_ON : SD_EVENT_OFF);
     }
@@ -137,7 +138,7 @@ static void client_gone(mv_conn *conn, void *data)
     if (c->next)
         c->next->prev = c->prev;
     s->nclients--;
-    s->nkind[c->kind]--;
+    s->nbucket[c->bucket]--;
     update_listeners(s);
     if (s->nclients == 0)
         arm_idle_timer(s);
@@ -181,19 +182,30 @@ int mv_server_add_client(mv_server *s, int fd, const mv_listener_opts *opts)
     }
     c->server = s;
     c->conn = conn;
-    c->kind = opts->kind;
+    c->bucket = opts->kind;
+    if (opts->kind == MV_LISTENER_RW && s->cfg.relay_uid != (uid_t)-1 &&
+        mv_conn_peer(conn)->uid == s->cfg.relay_uid)
+        c->bucket = MV_BUCKET_RELAYED;
     c->next = s->clients;
     if (s->clients)
         s->clients->prev = c;
     s->clients = c;
     s->nclients++;
-    s->nkind[opts->kind]++;
+    s->nbucket[c->bucket]++;
     mv_conn_set_watch(conn, &(mv_conn_watch){ .gone = client_gone, .data = c });
     if (s->idle_timer)
         sd_event_source_set_enabled(s->idle_timer, SD_EVENT_OFF);
     update_listeners(s);
     log_debug("new connection %d uid %d pid %d", fd, (int)mv_conn_peer(conn)->uid,
               (int)mv_conn_peer(conn)->pid);
+    /* The relay's share does not stop the listener (root uses it too).
+     * It holds what a relay with our max_clients on each of its two
+     * listeners can bring, so that a flood of its read-only clients never
+     * takes the places of its read-write ones. */
+    if (c->bucket == MV_BUCKET_RELAYED && s->nbucket[c->bucket] > 2 * s->cfg.max_clients) {
+        mv_conn_close(conn, "too many connections from the relay");
+        return -EBUSY;
+    }
     r = s->handler.accept(s->handler.data, conn, opts);
     if (r < 0)
         mv_conn_close(conn, "the program refused the connection");

@@ -9,6 +9,7 @@
 #define MV_SERVER_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "rpc/conn.h"
@@ -27,6 +28,10 @@ typedef struct mv_server_config {
     size_t client_out_soft;         /* queued output at which a client is no longer read */
     size_t client_out_hard;         /* queued output at which it is closed */
     size_t read_memory_max;         /* read buffers of all connections together */
+    /* A relay's user (virtproxyd's): its connections to the read-write
+     * socket are counted apart, so that clients it relays can never take
+     * the places of local root clients.  (uid_t)-1: none. */
+    uid_t relay_uid;
 } mv_server_config;
 
 void mv_server_config_defaults(mv_server_config *cfg);
@@ -37,6 +42,11 @@ typedef enum mv_listener_kind {
     MV_LISTENER_ADMIN,
     MV_LISTENER_KINDS,
 } mv_listener_kind;
+
+/* Connections are counted by kind of listener, each kind up to
+ * max_clients, and the relay's apart from the read-write listener's other
+ * clients, up to twice max_clients (what its two listeners can bring). */
+enum { MV_BUCKET_RELAYED = MV_LISTENER_KINDS, MV_BUCKETS };
 
 /* What a listener promises the connections it accepts. */
 typedef struct mv_listener_opts {

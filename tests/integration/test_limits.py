@@ -11,8 +11,8 @@ import threading
 import time
 import unittest
 
-from harness import (REMOTE_PROG, SOCK, SOCK_RO, DaemonTestCase, Wire, packet, virsh,
-                     wait_for, xdr_opt_string)
+from harness import (QEMUD_SOCK, REMOTE_PROG, SOCK, SOCK_RO, DaemonTestCase, Wire, packet,
+                     virsh, wait_for, xdr_opt_string)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST = os.path.join(HERE, "../data/integration/guest-linux.xml")
@@ -75,21 +75,32 @@ class Flood(DaemonTestCase):
         bad.close()
 
 
+def open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
 class ManyConnections(DaemonTestCase):
     # Limits per listener kind: the read-only socket fills up, the
-    # read-write one does not.
+    # read-write one does not; behind virtproxyd, the connections it opens
+    # for them fill only the relay's share of virtqemud's read-write socket.
     daemon_config = "max_clients = 500\n"
 
     def test_thousands_on_read_only_while_root_connects(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+        handshake = (packet(REMOTE_PROG, 66, serial=1) +
+                     packet(REMOTE_PROG, 60, struct.pack(">i", 10), serial=2) +
+                     packet(REMOTE_PROG, 1, xdr_opt_string("qemu:///system") +
+                            struct.pack(">I", 1), serial=3))
         conns = []
+        base = open_fds(self.daemon.proc.pid)
         try:
             for _ in range(2000):
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 s.setblocking(False)
                 try:
                     s.connect(SOCK_RO)
+                    s.send(handshake)       # opens, and never reads
                 except (BlockingIOError, InterruptedError):
                     pass        # in the backlog: the listener is full
                 except OSError:
@@ -97,9 +108,16 @@ class ManyConnections(DaemonTestCase):
                     continue
                 conns.append(s)
             self.assertGreaterEqual(len(conns), 500)
-            # Root still gets in on the read-write socket, and is served.
-            w = Wire(SOCK).open()
-            self.assertEqual(w.lib_version(), API_LEVEL)
+            # The daemon (behind the proxy: through its upstreams) took all
+            # it will take.
+            wait_for(lambda: open_fds(self.daemon.proc.pid) >= base + 500, timeout=60,
+                     what="500 connections reaching virtqemud")
+            # Root still gets in on the read-write socket, and is served:
+            # on the socket the tests use, and straight to virtqemud.
+            for path in {SOCK, QEMUD_SOCK}:
+                w = Wire(path).open()
+                self.assertEqual(w.lib_version(), API_LEVEL)
+                w.close()
             self.assertEqual(virsh("list", "--all", "--name").stdout.strip(), "")
         finally:
             for s in conns:
