@@ -161,9 +161,9 @@ static void test_shutdown_drains(void)
     max_running = 0;
     call(fd, MV_PROC_CONNECT_GET_VERSION, 9, NULL, 0);
     /* let the server read the call, then ask it to stop */
-    while (max_running == 0 && sd_event_run(event, 1000) >= 0) {
+    while (sd_event_run(event, 1000) >= 0) {
         pthread_mutex_lock(&lock);
-        int r = running;
+        int r = running || max_running;
         pthread_mutex_unlock(&lock);
         if (r)
             break;
@@ -175,6 +175,31 @@ static void test_shutdown_drains(void)
     CHECK_INT(h.status, MV_STATUS_OK);
     close(fd);
     free_server(s);
+}
+
+/* Listener kinds count apart, and so do the relay's connections to the
+ * read-write socket, which may not take root's places. */
+static void test_client_buckets(void)
+{
+    mv_server_config cfg;
+    int fds[8], n = 0;
+
+    mv_server_config_defaults(&cfg);
+    cfg.max_clients = 2;
+    cfg.relay_uid = getuid();       /* our socketpairs are "the relay" */
+    CHECK_INT(fixture_new(event, &cfg, &test_driver, &fx), 0);
+    for (int i = 0; i < 4; i++)     /* 2 x max_clients for the relay */
+        CHECK((fds[n++] = fixture_client(&fx, MV_LISTENER_RW, 0)) >= 0);
+    CHECK_INT(mv_server_client_count(fx.server), 4);
+    /* one more relayed connection is refused, and only that one */
+    CHECK_INT(fixture_client(&fx, MV_LISTENER_RW, 0), -1);
+    CHECK_INT(mv_server_client_count(fx.server), 4);
+    /* the read-only kind has its own places */
+    CHECK((fds[n++] = fixture_client(&fx, MV_LISTENER_RO, 0)) >= 0);
+    CHECK_INT(mv_server_client_count(fx.server), 5);
+    while (n > 0)
+        close(fds[--n]);
+    fixture_free(&fx);
 }
 
 static void test_idle_exit(void)
@@ -192,6 +217,7 @@ int main(void)
     CHECK_INT(sd_event_new(&event) >= 0, 1);
     test_in_flight_limit();
     test_unsupported_and_bad_framing();
+    test_client_buckets();
     sd_event_unref(event);
 
     CHECK_INT(sd_event_new(&event) >= 0, 1);
