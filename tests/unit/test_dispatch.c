@@ -672,26 +672,44 @@ static void reply_to(int fd, const mv_header *call_hdr, xdrproc_t xdr, void *bod
     CHECK_INT(fixture_send(fd, &h, xdr, body), 0);
 }
 
+/* A relay with no driver of its own (as virtproxyd) whose virtqemud is a
+ * socket we listen on (*ret_lfd); returns a read-write client of it. */
+static int relay_setup(int *ret_lfd)
+{
+    mv_remote_config rc;
+    char path[128];
+
+    strcpy(sockdir, "/tmp/mv-test-dispatch-XXXXXX");
+    CHECK(mkdtemp(sockdir) != NULL);
+    snprintf(path, sizeof(path), "%s/virtqemud-sock", sockdir);
+    *ret_lfd = listen_at(path);
+    fixture_remote_defaults(NULL, &rc);
+    rc.handlers[MV_OWNER_HYPERVISOR] = NULL;
+    rc.socket_dir = sockdir;
+    setup(&rc);
+    return client(MV_LISTENER_RW);
+}
+
+static void relay_cleanup(int lfd)
+{
+    char path[128];
+
+    close(lfd);
+    snprintf(path, sizeof(path), "%s/virtqemud-sock", sockdir);
+    unlink(path);
+    rmdir(sockdir);
+}
+
 static void test_relay(void)
 {
     static uint8_t buf[1 << 16], sent[256];
     mv_connect_get_version_ret ver = { .hv_ver = 42 };
     mv_connect_get_uri_ret uri = { 0 };
-    mv_remote_config rc;
-    char path[128];
     int lfd, fd, up;
     size_t len;
     mv_header h;
 
-    strcpy(sockdir, "/tmp/mv-test-dispatch-XXXXXX");
-    CHECK(mkdtemp(sockdir) != NULL);
-    snprintf(path, sizeof(path), "%s/virtqemud-sock", sockdir);
-    lfd = listen_at(path);
-    fixture_remote_defaults(NULL, &rc);
-    rc.handlers[MV_OWNER_HYPERVISOR] = NULL;
-    rc.socket_dir = sockdir;
-    setup(&rc);
-    fd = client(MV_LISTENER_RW);
+    fd = relay_setup(&lfd);
 
     /* the open goes upstream: identity first, then the client's own open */
     open_uri(fd, 7, "qemu:///system", 0);
@@ -788,9 +806,7 @@ static void test_relay(void)
     CHECK_INT(mv_server_client_count(fx.server), 0);
     close(fd);
     teardown();
-    close(lfd);
-    unlink(path);
-    rmdir(sockdir);
+    relay_cleanup(lfd);
 }
 
 /* An upstream that answers the client's open with a reply to something
@@ -798,20 +814,10 @@ static void test_relay(void)
 static void test_relay_foreign_open_reply(void)
 {
     static uint8_t buf[4096];
-    mv_remote_config rc;
-    char path[128];
     int lfd, fd, up;
     mv_header h;
 
-    strcpy(sockdir, "/tmp/mv-test-dispatch-XXXXXX");
-    CHECK(mkdtemp(sockdir) != NULL);
-    snprintf(path, sizeof(path), "%s/virtqemud-sock", sockdir);
-    lfd = listen_at(path);
-    fixture_remote_defaults(NULL, &rc);
-    rc.handlers[MV_OWNER_HYPERVISOR] = NULL;
-    rc.socket_dir = sockdir;
-    setup(&rc);
-    fd = client(MV_LISTENER_RW);
+    fd = relay_setup(&lfd);
 
     for (int round = 0; round < 2; round++) {
         uint32_t serial = 7 + round;
@@ -851,9 +857,7 @@ static void test_relay_foreign_open_reply(void)
     CHECK_INT(mv_server_client_count(fx.server), 1);
     close(fd);
     teardown();
-    close(lfd);
-    unlink(path);
-    rmdir(sockdir);
+    relay_cleanup(lfd);
 }
 
 int main(void)
