@@ -424,7 +424,14 @@ int mv_dispatch_node_get_security_model(mv_call *call, mv_node_get_security_mode
         free(doi);
         return rc;
     }
-    return put_chars(doi, &ret->doi.doi_len, &ret->doi.doi_val, MV_SECURITY_DOI_MAX);
+    rc = put_chars(doi, &ret->doi.doi_len, &ret->doi.doi_val, MV_SECURITY_DOI_MAX);
+    if (rc < 0) {
+        /* a failed call's result is never freed: nothing may stay in it */
+        free(ret->model.model_val);
+        ret->model.model_val = NULL;
+        ret->model.model_len = 0;
+    }
+    return rc;
 }
 
 int mv_dispatch_domain_get_security_label(mv_call *call, mv_domain_get_security_label_args *args,

@@ -38,7 +38,7 @@ int mv_dispatch_connect_get_max_vcpus(mv_call *call, mv_connect_get_max_vcpus_ar
 
 int mv_dispatch_node_get_info(mv_call *call, mv_node_get_info_ret *ret)
 {
-    mv_node_info info;
+    mv_node_info info = { 0 };     /* the model's bytes past its NUL go on the wire */
     int r = HV_FN(call, node_get_info)(call->sess, &info);
 
     if (r < 0)
@@ -167,11 +167,16 @@ int mv_dispatch_connect_num_of_defined_domains(mv_call *call,
     return count_domains(call, LIST_INACTIVE, &ret->num);
 }
 
-static int check_max(int max)
+/* libvirt's texts: over the limit, its daemon's; a negative one, which
+ * its client refuses before sending, the API's. */
+static int check_max(int max, const char *arg, const char *api)
 {
-    if (max < 0 || max > MV_DOMAIN_LIST_MAX)
+    if (max < 0)
+        return mv_error_report_raw(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_DOMAIN,
+                                   "%s in %s must be zero or greater", arg, api);
+    if (max > MV_DOMAIN_LIST_MAX)
         return mv_error_report(-EINVAL, MV_ERR_RPC, MV_FROM_RPC,
-                               "too many domains '%d' for limit '%d'", max, MV_DOMAIN_LIST_MAX);
+                               "%s > REMOTE_DOMAIN_LIST_MAX", arg);
     return 0;
 }
 
@@ -180,7 +185,7 @@ int mv_dispatch_connect_list_domains(mv_call *call, mv_connect_list_domains_args
 {
     mv_domain_ref *refs = NULL;
     size_t n = 0, k;
-    int r = check_max(args->maxids);
+    int r = check_max(args->maxids, "maxids", "virConnectListDomains");
 
     if (r < 0 || (r = list_domains(call, LIST_ACTIVE, &refs, &n)) < 0)
         return r;
@@ -202,7 +207,7 @@ int mv_dispatch_connect_list_defined_domains(mv_call *call,
 {
     mv_domain_ref *refs = NULL;
     size_t n = 0, k;
-    int r = check_max(args->maxnames);
+    int r = check_max(args->maxnames, "maxnames", "virConnectListDefinedDomains");
 
     if (r < 0 || (r = list_domains(call, LIST_INACTIVE, &refs, &n)) < 0)
         return r;
