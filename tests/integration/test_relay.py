@@ -146,16 +146,20 @@ class ProxyProcess(unittest.TestCase):
     def test_runs_as_its_own_user_without_capabilities(self):
         qemud = Daemon().wait_ready()
         proxy = start_proxy()
-        try:
+        def status():
             with open(f"/proc/{proxy.proc.pid}/status") as f:
-                status = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
-            uid = int(status["Uid"].split()[0])
-            self.assertNotEqual(uid, 0)
+                return dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+        try:
+            # Its sockets exist before it drops root (nothing is served
+            # until the loop runs, after the drop): wait for the drop.
+            wait_for(lambda: int(status()["Uid"].split()[0]) != 0, what="virtproxyd to drop root")
+            st = status()
+            uid = int(st["Uid"].split()[0])
             self.assertEqual(subprocess.run(["id", "-u", "virtproxyd"], capture_output=True,
                                             text=True).stdout.strip(), str(uid))
-            self.assertEqual(int(status["CapEff"].strip(), 16), 0)
-            self.assertEqual(int(status["CapPrm"].strip(), 16), 0)
-            self.assertEqual(status["NoNewPrivs"].strip(), "1")
+            self.assertEqual(int(st["CapEff"].strip(), 16), 0)
+            self.assertEqual(int(st["CapPrm"].strip(), 16), 0)
+            self.assertEqual(st["NoNewPrivs"].strip(), "1")
         finally:
             self.assertEqual(proxy.stop(), 0, proxy.output())
             self.assertEqual(qemud.stop(), 0)
