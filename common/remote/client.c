@@ -35,7 +35,7 @@ void mv_client_send_error(mv_client *c, const mv_header *h, const mv_error *err)
     mv_packet p;
 
     if (mv_packet_new_error(h, err, &p) < 0) {
-        mv_conn_close(c->conn, "cannot encode an error reply");
+        mv_conn_abort(c->conn, "cannot encode an error reply");
         return;
     }
     mv_client_send_reply(c, p.data, p.len);

@@ -106,7 +106,7 @@ static void job_done(void *data)
 
     if (!c->closed) {
         if (j->reply_len < 0)
-            mv_conn_close(c->conn, "cannot encode a reply");
+            mv_conn_abort(c->conn, "cannot encode a reply");
         else
             mv_client_send_reply(c, j->reply, j->reply_len);
     }
@@ -179,7 +179,7 @@ static void run_inline(mv_call *call, mv_handler handler, void *args)
     if (r != MV_CALL_ASYNC) {
         len = encode_outcome(&call->hdr, route, r, ret, buf, sizeof(buf), &heap);
         if (len < 0)
-            mv_conn_close(call->client->conn, "cannot encode a reply");
+            mv_conn_abort(call->client->conn, "cannot encode a reply");
         else
             mv_client_send_reply(call->client, heap ? heap : buf, len);
         free(heap);

@@ -141,7 +141,7 @@ static void send_packet(upstream *up, const mv_header *h, xdrproc_t xdr, void *b
     mv_packet p;
 
     if (mv_packet_new(h, xdr, body, &p) < 0) {
-        mv_conn_close(up->conn, "cannot encode a call to the upstream daemon");
+        mv_conn_abort(up->conn, "cannot encode a call to the upstream daemon");
         return;
     }
     mv_conn_send(up->conn, p.data, p.len, 0);
@@ -591,7 +591,7 @@ static void queue_packet(upstream *up, const uint8_t *pkt, size_t len)
     queued *q = malloc(sizeof(*q) + len);
 
     if (!q) {
-        mv_conn_close(up->relay->client->conn, "out of memory queueing a relayed call");
+        mv_conn_abort(up->relay->client->conn, "out of memory queueing a relayed call");
         return;
     }
     q->next = NULL;
@@ -651,7 +651,7 @@ void mv_relay_forward(mv_client *c, mv_owner owner, const mv_header *h,
         }
     }
     if (call && (r = add_pending(up, h)) < 0) {
-        mv_conn_close(c->conn, "too many relayed calls in flight");
+        mv_conn_abort(c->conn, "too many relayed calls in flight");
         return;
     }
     if (up->state != UP_READY) {

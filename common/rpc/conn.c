@@ -58,6 +58,8 @@ struct mv_conn {
     unsigned keepalive_left;
 };
 
+static int break_conn(mv_conn *c, const char *why, int r);
+
 static uint64_t now_usec(void)
 {
     struct timespec ts;
@@ -160,6 +162,12 @@ void mv_conn_close(mv_conn *c, const char *why)
     if (c->watch.gone)
         c->watch.gone(c, c->watch.data);
     mv_conn_unref(c);           /* the reference of the open socket */
+}
+
+void mv_conn_abort(mv_conn *c, const char *why)
+{
+    if (!c->closed && !c->broken)
+        break_conn(c, why, 0);
 }
 
 void mv_conn_close_when_flushed(mv_conn *c)

@@ -91,6 +91,9 @@ int mv_conn_send(mv_conn *c, const uint8_t *pkt, size_t len, unsigned flags);
 void mv_conn_hold(mv_conn *c, bool hold);
 
 void mv_conn_close(mv_conn *c, const char *why);
+/* Close from the loop, not under the caller (who may be walking state the
+ * closed callback frees); nothing more is read or written meanwhile. */
+void mv_conn_abort(mv_conn *c, const char *why);
 /* Stop reading and close once everything queued has been written. */
 void mv_conn_close_when_flushed(mv_conn *c);
 bool mv_conn_is_closed(const mv_conn *c);
