@@ -251,6 +251,13 @@ static int activated_sockets(mv_server *s)
     return n;
 }
 
+static bool owns_subsystem(const mv_daemon_spec *spec)
+{
+    const mv_drivers *d = &spec->drivers;
+
+    return d->hypervisor || d->network || d->storage || d->secret;
+}
+
 /* The group of the read-write socket: as configured, else the relay's
  * group where it exists, so that virtproxyd (unprivileged) reaches a
  * daemon that runs as root.  ret_default says the latter. */
@@ -269,7 +276,7 @@ static int socket_group(const mv_daemon_spec *spec, const mv_daemon_config *cfg,
         *ret = g->gr_gid;
         return 0;
     }
-    if (!spec->user && spec->handlers[MV_OWNER_HYPERVISOR] && (g = getgrnam(MODVIRT_PROXY_USER))) {
+    if (owns_subsystem(spec) && (g = getgrnam(MODVIRT_PROXY_USER))) {
         *ret = g->gr_gid;
         *ret_default = true;
     }
