@@ -1,8 +1,7 @@
 /*
- * The network driver table (virtnetworkd).  Its calls arrive with virtnetworkd; until then a
- * daemon that has no network driver relays the network procedures to virtnetworkd's
- * socket (common/remote/relay.c), and CONNECT_OPEN of network:/// is refused
- * by daemons without one.
+ * The network driver table, served by virtnetworkd (network:///system).  Its calls
+ * come with that daemon; until then every other daemon relays the network
+ * procedures to virtnetworkd's socket (common/remote/relay.c).
  */
 #ifndef MV_DRIVER_NETWORK_H
 #define MV_DRIVER_NETWORK_H

@@ -1,8 +1,7 @@
 /*
- * The secret driver table (virtsecretd).  Its calls arrive with virtsecretd; until then a
- * daemon that has no secret driver relays the secret procedures to virtsecretd's
- * socket (common/remote/relay.c), and CONNECT_OPEN of secret:/// is refused
- * by daemons without one.
+ * The secret driver table, served by virtsecretd (secret:///system).  Its calls
+ * come with that daemon; until then every other daemon relays the secret
+ * procedures to virtsecretd's socket (common/remote/relay.c).
  */
 #ifndef MV_DRIVER_SECRET_H
 #define MV_DRIVER_SECRET_H

@@ -1,8 +1,7 @@
 /*
- * The storage driver table (virtstoraged).  Its calls arrive with virtstoraged; until then a
- * daemon that has no storage driver relays the storage procedures to virtstoraged's
- * socket (common/remote/relay.c), and CONNECT_OPEN of storage:/// is refused
- * by daemons without one.
+ * The storage driver table, served by virtstoraged (storage:///system).  Its calls
+ * come with that daemon; until then every other daemon relays the storage
+ * procedures to virtstoraged's socket (common/remote/relay.c).
  */
 #ifndef MV_DRIVER_STORAGE_H
 #define MV_DRIVER_STORAGE_H
