@@ -6,11 +6,10 @@ import os
 import signal
 import struct
 import subprocess
-import time
 import unittest
 
-from harness import (CONFIG, PROXY_SOCK, PROXY_SOCK_RO, QEMUD_SOCK, Daemon, Error, Wire,
-                     parse_error, start_proxy, virsh, wait_for)
+from harness import (ASYNC, CONFIG, KEEPALIVE_PROG, PROXY_SOCK, PROXY_SOCK_RO, QEMUD_SOCK, Daemon, Error, Wire,
+                     packet, parse_error, start_proxy, virsh, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST = os.path.join(HERE, "../data/integration/guest-linux.xml")
@@ -99,7 +98,13 @@ class Relay(unittest.TestCase):
             w.serial += 1
             w.send(struct.pack(">I", 28) + struct.pack(">IIiIII", 0x20008086, 1, 59, 0,
                                                        w.serial, 0))
-            time.sleep(0.3)
+            # A ping after it: virtproxyd handles a client's packets in
+            # order, so its pong means the call was forwarded.
+            w.send(packet(KEEPALIVE_PROG, 1, mtype=ASYNC, serial=0))
+            while True:
+                p = w.recv_packet()
+                if p["prog"] == KEEPALIVE_PROG and p["proc"] == 2:
+                    break
         finally:
             # ...until its daemon dies.
             self.qemud.proc.send_signal(signal.SIGKILL)
