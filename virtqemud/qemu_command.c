@@ -11,6 +11,7 @@
 
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/uuid.h"
 #include "qemu_command.h"
 #include "qemu_command_priv.h"
 #include "qemu_domain_defaults.h"
@@ -814,7 +815,7 @@ int qemu_command_build(const mv_domain_def *def, const qemu_command_opts *opts, 
 {
     qc_ctx x = { .def = def, .opts = opts, .kind = qemu_machine_kind_of(def->os.machine) };
     qc_sb name = { 0 };
-    char uuid[37];
+    char uuid[MV_UUID_STRLEN];
     int r;
 
     if (!def->emulator || !def->os.machine)
@@ -837,11 +838,7 @@ int qemu_command_build(const mv_domain_def *def, const qemu_command_opts *opts, 
         goto fail;
     build_memory(&x);
     build_smp(&x);
-    snprintf(uuid, sizeof(uuid),
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             def->uuid[0], def->uuid[1], def->uuid[2], def->uuid[3], def->uuid[4], def->uuid[5],
-             def->uuid[6], def->uuid[7], def->uuid[8], def->uuid[9], def->uuid[10],
-             def->uuid[11], def->uuid[12], def->uuid[13], def->uuid[14], def->uuid[15]);
+    mv_uuid_format(def->uuid, uuid);
     qc_add(&x, "-uuid");
     qc_add(&x, uuid);
     if (def->ngraphics == 0) {

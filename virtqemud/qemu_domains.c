@@ -14,6 +14,7 @@
 #include "util/hashmap.h"
 #include "util/journal.h"
 #include "util/log.h"
+#include "util/uuid.h"
 
 #define DEF_FILE_MAX (16u << 20)
 /* Room for a few hundred definitions between checkpoints; a replay after a
@@ -54,13 +55,6 @@ struct qemu_domains {
     broken_file *broken;
     size_t n_broken;
 };
-
-static void uuid_str(const unsigned char *u, char out[37])
-{
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
-             u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-}
 
 /*----- domain objects -----*/
 
@@ -199,9 +193,9 @@ void qemu_domains_free(qemu_domains *doms)
  * name and uuid; with the list lock held.  On failure nothing changed. */
 static int index_dom(qemu_domains *doms, qemu_dom *d)
 {
-    char u[37];
+    char u[MV_UUID_STRLEN];
 
-    uuid_str(d->def->uuid, u);
+    mv_uuid_format(d->def->uuid, u);
     if (mv_hashmap_put(doms->by_name, d->def->name, d) < 0)
         return -ENOMEM;
     if (mv_hashmap_put(doms->by_uuid, u, d) < 0) {
@@ -223,9 +217,9 @@ static void remove_if(mv_hashmap *m, const char *key, const qemu_dom *d)
  * list's reference is then the caller's to drop. */
 static void unindex_dom(qemu_domains *doms, qemu_dom *d)
 {
-    char u[37];
+    char u[MV_UUID_STRLEN];
 
-    uuid_str(d->def->uuid, u);
+    mv_uuid_format(d->def->uuid, u);
     remove_if(doms->by_name, d->def->name, d);
     remove_if(doms->by_uuid, u, d);
     qemu_dom_lock(d);
@@ -261,9 +255,9 @@ qemu_dom *qemu_domains_find_name_locked(qemu_domains *doms, const char *name)
 qemu_dom *qemu_domains_find_uuid_locked(qemu_domains *doms, const unsigned char *uuid)
 {
     qemu_dom *d;
-    char key[37];
+    char key[MV_UUID_STRLEN];
 
-    uuid_str(uuid, key);
+    mv_uuid_format(uuid, key);
     list_lock(doms);
     d = lock_published(mv_hashmap_get(doms->by_uuid, key), NULL);
     list_unlock(doms);
@@ -303,9 +297,9 @@ qemu_dom *qemu_domains_find_id_locked(qemu_domains *doms, int id)
 
 static int no_domain(const mv_domain_ref *ref)
 {
-    char u[37];
+    char u[MV_UUID_STRLEN];
 
-    uuid_str(ref->uuid, u);
+    mv_uuid_format(ref->uuid, u);
     if (!ref->name)
         return mv_error_report(-ENOENT, MV_ERR_NO_DOMAIN, MV_FROM_QEMU,
                                "no domain with matching uuid '%s'", u);
@@ -389,7 +383,7 @@ static int write_def(qemu_domains *doms, const mv_domain_def *def, const char *o
 {
     _cleanup_free_ char *doc = NULL, *file = NULL, *old_file = NULL;
     mv_journal_op ops[2] = { { .mode = 0600 } };
-    char u[37];
+    char u[MV_UUID_STRLEN];
     int r;
 
     r = def_doc(def, &doc, &ops[0].len);
@@ -403,7 +397,7 @@ static int write_def(qemu_domains *doms, const mv_domain_def *def, const char *o
     ops[1].name = old_file;
     r = commit(doms, ops, old_name ? 2 : 1);
     if (r < 0) {
-        uuid_str(def->uuid, u);
+        mv_uuid_format(def->uuid, u);
         return mv_error_report(r, MV_ERR_SYSTEM_ERROR, MV_FROM_QEMU,
                                "cannot save the definition of '%s' (uuid %s) in %s: %s",
                                def->name, u, doms->config_dir, strerror(-r));
@@ -482,17 +476,6 @@ static void log_failure(int r, const char *what, const char *name)
 
 /*----- files that could not be loaded -----*/
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The uuid of a document the parser refused, if its <uuid> can be read. */
 static bool scan_uuid(const char *xml, unsigned char out[16])
 {
@@ -501,21 +484,8 @@ static bool scan_uuid(const char *xml, unsigned char out[16])
     if (!p)
         return false;
     p += strlen("<uuid>");
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    for (size_t i = 0; i < 16; i++) {
-        int hi, lo;
-
-        if (*p == '-')
-            p++;
-        hi = hexval(p[0]);
-        lo = hi < 0 ? -1 : hexval(p[1]);
-        if (lo < 0)
-            return false;
-        out[i] = (unsigned char)(hi << 4 | lo);
-        p += 2;
-    }
-    return true;
+    p += strspn(p, " \t\n\r");
+    return mv_uuid_scan(p, out, NULL) == 0;
 }
 
 /* Remember the file name.xml at path as broken; xml is what it holds, if
@@ -551,7 +521,7 @@ static int check_broken(qemu_domains *doms, const char *action, const char *name
     for (;;) {
         _cleanup_free_ char *path = NULL;
         bool by_uuid = false;
-        char u[37];
+        char u[MV_UUID_STRLEN];
 
         list_lock(doms);
         for (size_t i = 0; !path && i < doms->n_broken; i++) {
@@ -579,7 +549,7 @@ static int check_broken(qemu_domains *doms, const char *action, const char *name
             continue;
         }
         if (by_uuid) {
-            uuid_str(uuid, u);
+            mv_uuid_format(uuid, u);
             return mv_error_report(-EEXIST, MV_ERR_OPERATION_FAILED, MV_FROM_QEMU,
                                    "cannot %s '%s': the configuration file %s has the same uuid %s but could not be loaded; fix it and restart virtqemud, or remove it",
                                    action, name, path, u);
@@ -642,7 +612,7 @@ int qemu_domains_load(qemu_domains *doms, int (*post_parse)(mv_domain_def *def))
         _cleanup_free_ char *path = NULL, *xml = NULL;
         _cleanup_(qemu_domain_def_freep) mv_domain_def *def = NULL;
         _cleanup_(qemu_dom_unrefp) qemu_dom *d = NULL;
-        char u[37];
+        char u[MV_UUID_STRLEN];
         int r;
 
         if (len < 5 || strcmp(e->d_name + len - 4, ".xml") != 0 || e->d_name[0] == '.')
@@ -666,7 +636,7 @@ int qemu_domains_load(qemu_domains *doms, int (*post_parse)(mv_domain_def *def))
         d->autostart = has_autostart_link(doms, def->name);
         d->def = TAKE_PTR(def);
         d->published = true;
-        uuid_str(d->def->uuid, u);
+        mv_uuid_format(d->def->uuid, u);
         list_lock(doms);
         r = mv_hashmap_get(doms->by_uuid, u) ? -EEXIST : index_dom(doms, d);
         list_unlock(doms);
@@ -695,9 +665,9 @@ static int check_define_locked(qemu_domains *doms, const mv_domain_def *def,
     qemu_dom *by_name = mv_hashmap_get(doms->by_name, def->name);
     qemu_dom *by_uuid;
     bool same_name;
-    char u[37];
+    char u[MV_UUID_STRLEN];
 
-    uuid_str(def->uuid, u);
+    mv_uuid_format(def->uuid, u);
     by_uuid = mv_hashmap_get(doms->by_uuid, u);
     if (by_uuid) {
         qemu_dom_lock(by_uuid);
@@ -713,7 +683,7 @@ static int check_define_locked(qemu_domains *doms, const mv_domain_def *def,
     }
     if (by_name && by_name != by_uuid) {
         qemu_dom_lock(by_name);
-        uuid_str(by_name->def->uuid, u);
+        mv_uuid_format(by_name->def->uuid, u);
         qemu_dom_unlock(by_name);
         return mv_error_report(-EEXIST, MV_ERR_OPERATION_FAILED, MV_FROM_DOMAIN,
                                "domain '%s' already exists with uuid %s", def->name, u);

@@ -117,36 +117,16 @@ static void docp_free(xmlDocPtr *doc)
 
 /* ---- identity ---- */
 
+/* A whole attribute or element text: the uuid and nothing but spaces. */
 static int uuid_parse(const char *s, unsigned char uuid[MV_DOMAIN_UUID_LEN])
 {
-    size_t i = 0;
+    int r = mv_uuid_scan(s, uuid, &s);
 
-    while (*s == ' ')
-        s++;
-    while (i < MV_DOMAIN_UUID_LEN) {
-        int hi, lo;
-
-        if (*s == '-') {
-            s++;
-            continue;
-        }
-        hi = dx_hexval(s[0]);
-        lo = hi < 0 ? -1 : dx_hexval(s[1]);
-        if (hi < 0 || lo < 0)
-            return -EINVAL;
-        uuid[i++] = (unsigned char)(hi << 4 | lo);
-        s += 2;
-    }
+    if (r < 0)
+        return r;
     while (*s == ' ')
         s++;
     return *s ? -EINVAL : 0;
-}
-
-static void uuid_format(const unsigned char u[MV_DOMAIN_UUID_LEN], char out[37])
-{
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-             u[13], u[14], u[15]);
 }
 
 static int parse_identity(dparse *p, xmlNodePtr root, mv_domain_def *def)
@@ -613,7 +593,7 @@ int mv_domain_def_parse(const char *xml, unsigned flags, mv_domain_def **ret)
 int mv_domain_def_format(const mv_domain_def *def, unsigned flags, int id, char **ret_xml)
 {
     dbuf b = { 0 };
-    char uuid[37];
+    char uuid[MV_UUID_STRLEN];
 
     db_start(&b, "domain");
     db_attr(&b, "type", def->virt_type);
@@ -627,7 +607,7 @@ int mv_domain_def_format(const mv_domain_def *def, unsigned flags, int id, char 
         if (strcmp(e, "name") == 0) {
             db_text_elem(&b, "name", def->name);
         } else if (strcmp(e, "uuid") == 0) {
-            uuid_format(def->uuid, uuid);
+            mv_uuid_format(def->uuid, uuid);
             db_text_elem(&b, "uuid", uuid);
         } else if (strcmp(e, "title") == 0) {
             db_text_elem(&b, "title", def->title);

@@ -13,6 +13,7 @@
 
 #include "conf/domain_conf.h"
 #include "util/error.h"
+#include "util/uuid.h"
 
 /* ---- reading ----
  *
@@ -119,7 +120,6 @@ char *dx_dump_node(xmlNodePtr n, int level);
 int dx_validate_schema(xmlDocPtr doc);
 
 /* Value of a hex digit, -1 if c is none. */
-int dx_hexval(char c);
 
 /* The <metadata> children as stored in mv_domain_def.metadata. */
 int dx_metadata_serialise(dparse *p, xmlNodePtr md, char **ret);

@@ -728,26 +728,15 @@ int db_steal(dbuf *b, char **ret)
 
 /* ---- small parsers ---- */
 
-int dx_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int dx_mac_parse(const char *s, unsigned char mac[MV_DOMAIN_MAC_LEN])
 {
     for (size_t i = 0; i < MV_DOMAIN_MAC_LEN; i++) {
-        int hi = dx_hexval(*s), lo;
+        int hi = mv_hexval(*s), lo;
 
         if (hi < 0)
             return -EINVAL;
         s++;
-        lo = dx_hexval(*s);
+        lo = mv_hexval(*s);
         if (lo >= 0) {
             hi = hi << 4 | lo;
             s++;

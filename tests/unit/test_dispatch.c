@@ -109,13 +109,12 @@ static void call(int fd, int proc, uint32_t serial, xdrproc_t xdr, void *body)
 static void expect_ok(int fd, uint32_t serial, xdrproc_t xdr, void *ret)
 {
     static uint8_t buf[1 << 16];
-    size_t len = fixture_read_packet(event, fd, buf, sizeof(buf), &(mv_header){ 0 });
     mv_header h;
+    size_t len = fixture_read_packet(event, fd, buf, sizeof(buf), &h);
 
     CHECK(len > 0);
     if (!len)
         return;
-    mv_header_decode(buf + 4, &h);
     CHECK_INT(h.type, MV_MESSAGE_REPLY);
     CHECK_INT(h.serial, serial);
     CHECK_INT(h.status, MV_STATUS_OK);
@@ -141,13 +140,12 @@ static void expect_error(int fd, uint32_t serial, int code, int domain, const ch
 {
     static uint8_t buf[1 << 16];
     mv_error_body e = { 0 };
-    size_t len = fixture_read_packet(event, fd, buf, sizeof(buf), &(mv_header){ 0 });
     mv_header h;
+    size_t len = fixture_read_packet(event, fd, buf, sizeof(buf), &h);
 
     CHECK(len > 0);
     if (!len)
         return;
-    mv_header_decode(buf + 4, &h);
     last_error_hdr = h;
     CHECK_INT(h.type, MV_MESSAGE_REPLY);
     CHECK_INT(h.serial, serial);
@@ -546,13 +544,12 @@ static void expect_lifecycle(int fd, int callback_id)
 {
     static uint8_t buf[4096];
     mv_domain_event_callback_lifecycle_msg msg = { 0 };
-    size_t len = fixture_read_packet(event, fd, buf, sizeof(buf), &(mv_header){ 0 });
     mv_header h;
+    size_t len = fixture_read_packet(event, fd, buf, sizeof(buf), &h);
 
     CHECK(len > 0);
     if (!len)
         return;
-    mv_header_decode(buf + 4, &h);
     CHECK_INT(h.prog, MV_REMOTE_PROGRAM);
     CHECK_INT(h.vers, MV_REMOTE_VERSION);
     CHECK_INT(h.type, MV_MESSAGE_ASYNC);
