@@ -30,15 +30,28 @@ void mv_client_send_reply(mv_client *c, const uint8_t *pkt, size_t len)
     mv_conn_send(c->conn, pkt, len, MV_SEND_REPLY);
 }
 
+mv_header mv_remote_header(int proc, uint32_t type, uint32_t serial)
+{
+    return (mv_header){
+        .prog = MV_REMOTE_PROGRAM,
+        .vers = MV_REMOTE_VERSION,
+        .proc = proc,
+        .type = type,
+        .serial = serial,
+        .status = MV_STATUS_OK,
+    };
+}
+
 void mv_client_send_error(mv_client *c, const mv_header *h, const mv_error *err)
 {
+    bool call = h->type == MV_MESSAGE_CALL || h->type == MV_MESSAGE_CALL_WITH_FDS;
     mv_packet p;
 
     if (mv_packet_new_error(h, err, &p) < 0) {
         mv_conn_abort(c->conn, "cannot encode an error reply");
         return;
     }
-    mv_client_send_reply(c, p.data, p.len);
+    mv_conn_send(c->conn, p.data, p.len, call ? MV_SEND_REPLY : 0);
     free(p.data);
 }
 
@@ -52,14 +65,7 @@ void mv_client_fail_call(mv_client *c, const mv_header *h, int r)
 
 void mv_client_send_event(mv_client *c, int proc, xdrproc_t msg_xdr, void *msg)
 {
-    mv_header h = {
-        .prog = MV_REMOTE_PROGRAM,
-        .vers = MV_REMOTE_VERSION,
-        .proc = proc,
-        .type = MV_MESSAGE_ASYNC,
-        .serial = 0,
-        .status = MV_STATUS_OK,
-    };
+    mv_header h = mv_remote_header(proc, MV_MESSAGE_ASYNC, 0);
     mv_packet p;
 
     if (mv_packet_new(&h, msg_xdr, msg, &p) < 0) {

@@ -42,9 +42,13 @@ struct mv_client {
 void mv_client_ref(mv_client *c);
 void mv_client_unref(mv_client *c);
 
+/* A header of the remote program. */
+mv_header mv_remote_header(int proc, uint32_t type, uint32_t serial);
+
 /* Send a packet that answers one of the client's calls. */
 void mv_client_send_reply(mv_client *c, const uint8_t *pkt, size_t len);
-/* Answer the call with header h with err (code, domain, message). */
+/* Answer the packet with header h with err (code, domain, message); an
+ * answer to a call completes it. */
 void mv_client_send_error(mv_client *c, const mv_header *h, const mv_error *err);
 /* Answer the call with header h with the error recorded on this thread
  * (or one derived from r). */

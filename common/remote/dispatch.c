@@ -192,18 +192,11 @@ static void run_inline(mv_call *call, mv_handler handler, void *args)
 
 /*----- the gate -----*/
 
-/* An error for a packet that is not a call: it answers nothing the
- * connection counts. */
-static void refuse_packet(mv_client *c, const mv_header *h, const char *message)
+/* Procedures of owners this daemon does not serve go to their daemon. */
+static bool relayed(const mv_client *c, const mv_route *route)
 {
-    mv_error err = { .code = MV_ERR_RPC, .domain = MV_FROM_RPC };
-    mv_packet p;
-
-    snprintf(err.message, sizeof(err.message), "%s", message);
-    if (mv_packet_new_error(h, &err, &p) == 0) {
-        mv_conn_send(c->conn, p.data, p.len, 0);
-        free(p.data);
-    }
+    return c->remote->cfg.relay && route->owner != MV_OWNER_LOCAL &&
+           !c->remote->cfg.handlers[route->owner];
 }
 
 /* Types other than CALL: stream data of a relayed stream goes to its
@@ -220,20 +213,17 @@ static bool handle_non_call(mv_client *c, const mv_header *h, const uint8_t *pkt
     case MV_MESSAGE_STREAM:
     case MV_MESSAGE_STREAM_HOLE:
         if (h->prog == MV_REMOTE_PROGRAM && h->proc > 0 && h->proc < MV_PROC_LIMIT &&
-            (mv_routes[h->proc].flags & MV_ROUTE_KNOWN) && c->open) {
-            mv_owner owner = mv_routes[h->proc].owner;
-
-            if (!c->remote->cfg.handlers[owner] && owner != MV_OWNER_LOCAL && c->remote->cfg.relay) {
-                mv_relay_forward(c, owner, h, pkt, len);
-                return true;
-            }
+            (mv_routes[h->proc].flags & MV_ROUTE_KNOWN) && c->open &&
+            relayed(c, &mv_routes[h->proc])) {
+            mv_relay_forward(c, mv_routes[h->proc].owner, h, pkt, len);
+            return true;
         }
         /* No stream of ours is open: a stray packet of a stream that
          * already ended.  Answered so that a client waiting on it wakes. */
-        refuse_packet(c, h, "no stream is open with this serial");
+        send_error(c, h, MV_ERR_RPC, MV_FROM_RPC, "no stream is open with this serial");
         return true;
     default:
-        refuse_packet(c, h, "unexpected message type from a client");
+        send_error(c, h, MV_ERR_RPC, MV_FROM_RPC, "unexpected message type from a client");
         return true;
     }
 }
@@ -293,12 +283,12 @@ void mv_dispatch_packet(mv_client *c, const uint8_t *pkt, size_t len)
         return;
     }
 
+    if (relayed(c, route)) {
+        mv_relay_forward(c, route->owner, &h, pkt, len);
+        return;
+    }
     handler = served_handler(c, route, h.proc);
     if (!handler) {
-        if (c->remote->cfg.relay && route->owner != MV_OWNER_LOCAL) {
-            mv_relay_forward(c, route->owner, &h, pkt, len);
-            return;
-        }
         send_error(c, &h, MV_ERR_NO_SUPPORT, MV_FROM_NONE,
                    "this function is not supported by the connection driver: %s", route->api);
         return;

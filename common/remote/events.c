@@ -102,11 +102,10 @@ static void deliver_lifecycle(void *data)
     };
 
     memcpy(msg.msg.dom.uuid, e->uuid, sizeof(e->uuid));
-    for (mv_client *c = active ? active->clients : NULL, *next; c; c = next) {
-        /* Sending may close c (it stopped reading): it then leaves the
-         * list, and its registrations go with it. */
-        mv_client_ref(c);
-        for (unsigned i = 0; i < c->nevents && !c->closed; i++) {
+    /* Sending never closes a client under us (conn.c closes from the
+     * loop), so the list and the registrations stay as they are. */
+    for (mv_client *c = active ? active->clients : NULL; c; c = c->next) {
+        for (unsigned i = 0; i < c->nevents; i++) {
             const mv_event_reg *reg = &c->events[i];
 
             if (reg->event_id != 0 /* VIR_DOMAIN_EVENT_ID_LIFECYCLE */ ||
@@ -116,8 +115,6 @@ static void deliver_lifecycle(void *data)
             mv_client_send_event(c, MV_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
                                  (xdrproc_t)xdr_mv_domain_event_callback_lifecycle_msg, &msg);
         }
-        next = c->next;
-        mv_client_unref(c);
     }
     free(e->name);
     free(e);

@@ -231,23 +231,11 @@ static void identity_params(const mv_identity *id, params *ps)
     add_string(ps, "selinux-context", id->selinux_context);
 }
 
-static mv_header call_header(int proc, uint32_t serial)
-{
-    return (mv_header){
-        .prog = MV_REMOTE_PROGRAM,
-        .vers = MV_REMOTE_VERSION,
-        .proc = proc,
-        .type = MV_MESSAGE_CALL,
-        .serial = serial,
-        .status = MV_STATUS_OK,
-    };
-}
-
 static void send_identity(upstream *up)
 {
     params ps;
     mv_connect_set_identity_args args = { 0 };
-    mv_header h = call_header(MV_PROC_CONNECT_SET_IDENTITY, 0);
+    mv_header h = mv_remote_header(MV_PROC_CONNECT_SET_IDENTITY, MV_MESSAGE_CALL, 0);
 
     identity_params(&up->relay->client->sess->identity, &ps);
     args.params.params_len = ps.n;
@@ -259,10 +247,9 @@ static void send_open(upstream *up)
 {
     char *name = up->uri;
     mv_connect_open_args args = { .name = &name, .flags = up->open_flags };
-    mv_header h = up->answers_open ? up->open_call : call_header(MV_PROC_CONNECT_OPEN, 0);
+    mv_header h = up->answers_open ? up->open_call
+                                   : mv_remote_header(MV_PROC_CONNECT_OPEN, MV_MESSAGE_CALL, 0);
 
-    h.type = MV_MESSAGE_CALL;
-    h.status = MV_STATUS_OK;
     send_packet(up, &h, (xdrproc_t)xdr_mv_connect_open_args, &args);
 }
 
@@ -278,20 +265,6 @@ static void fail_calls(upstream *up, const mv_error *err)
         free(q);
     }
     up->q_head = up->q_tail = NULL;
-}
-
-static int error_of(const uint8_t *pkt, size_t len, mv_error *ret)
-{
-    mv_error_body body = { 0 };
-
-    if (mv_body_decode(pkt + MV_PACKET_MIN, len - MV_PACKET_MIN,
-                       (xdrproc_t)xdr_mv_error_body, &body) < 0)
-        return -EBADMSG;
-    *ret = (mv_error){ .code = body.code, .domain = body.domain };
-    snprintf(ret->message, sizeof(ret->message), "%s",
-             body.message && *body.message ? *body.message : "unknown error");
-    mv_body_free((xdrproc_t)xdr_mv_error_body, &body);
-    return 0;
 }
 
 static void flush_queue(upstream *up)
@@ -368,7 +341,7 @@ static void on_open_reply(upstream *up, const mv_header *h, const uint8_t *pkt, 
         flush_queue(up);
         return;
     }
-    if (error_of(pkt, len, &err) < 0)
+    if (mv_packet_error(pkt, len, &err) < 0)
         err = lost_connection;
     fail_calls(up, &err);
     mv_conn_close(up->conn, NULL);
@@ -386,7 +359,7 @@ static void on_upstream_packet(mv_conn *conn, const uint8_t *pkt, size_t len)
         if (h.type != MV_MESSAGE_REPLY)
             break;
         if (h.status != MV_STATUS_OK) {
-            if (error_of(pkt, len, &err) < 0)
+            if (mv_packet_error(pkt, len, &err) < 0)
                 err = lost_connection;
             log_warn("%s refused the identity of connection %d: %s",
                      daemons[up->index].name, mv_conn_fd(up->relay->client->conn), err.message);

@@ -58,8 +58,6 @@ struct mv_conn {
     unsigned keepalive_left;
 };
 
-static int break_conn(mv_conn *c, const char *why, int r);
-
 static uint64_t now_usec(void)
 {
     struct timespec ts;
@@ -164,12 +162,6 @@ void mv_conn_close(mv_conn *c, const char *why)
     mv_conn_unref(c);           /* the reference of the open socket */
 }
 
-void mv_conn_abort(mv_conn *c, const char *why)
-{
-    if (!c->closed && !c->broken)
-        break_conn(c, why, 0);
-}
-
 void mv_conn_close_when_flushed(mv_conn *c)
 {
     c->want_close = true;
@@ -234,6 +226,12 @@ static int break_conn(mv_conn *c, const char *why, int r)
     c->broken = why;
     update_events(c);
     return r;
+}
+
+void mv_conn_abort(mv_conn *c, const char *why)
+{
+    if (!c->closed && !c->broken)
+        break_conn(c, why, 0);
 }
 
 int mv_conn_send(mv_conn *c, const uint8_t *pkt, size_t len, unsigned flags)
@@ -330,11 +328,8 @@ static int on_keepalive_timer(sd_event_source *s, uint64_t usec, void *userdata)
             return 0;
         }
         c->keepalive_left--;
-        mv_conn_ref(c);             /* sending may close the connection */
-        send_keepalive(c, MV_KEEPALIVE_PROC_PING);
-        if (!c->closed)
-            sd_event_source_set_time(s, usec + interval);
-        mv_conn_unref(c);
+        send_keepalive(c, MV_KEEPALIVE_PROC_PING);    /* never closes under us */
+        sd_event_source_set_time(s, usec + interval);
         return 0;
     }
     sd_event_source_set_time(s, c->last_rx + interval);

@@ -106,6 +106,21 @@ int mv_packet_new_error(const mv_header *call_hdr, const mv_error *err, mv_packe
     return mv_packet_new(&h, (xdrproc_t)xdr_mv_error_body, &body, ret);
 }
 
+int mv_packet_error(const uint8_t *pkt, size_t len, mv_error *ret)
+{
+    mv_error_body body = { 0 };
+
+    if (len < MV_PACKET_MIN ||
+        mv_body_decode(pkt + MV_PACKET_MIN, len - MV_PACKET_MIN,
+                       (xdrproc_t)xdr_mv_error_body, &body) < 0)
+        return -EBADMSG;
+    *ret = (mv_error){ .code = body.code, .domain = body.domain };
+    snprintf(ret->message, sizeof(ret->message), "%s",
+             body.message && *body.message ? *body.message : "unknown error");
+    mv_body_free((xdrproc_t)xdr_mv_error_body, &body);
+    return 0;
+}
+
 int mv_body_decode(const uint8_t *buf, size_t len, xdrproc_t body_xdr, void *body)
 {
     XDR xdr;

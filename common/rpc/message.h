@@ -52,6 +52,8 @@ int mv_packet_new(const mv_header *h, xdrproc_t body_xdr, void *body, mv_packet 
 
 /* An error reply to the call whose header is call_hdr. */
 int mv_packet_new_error(const mv_header *call_hdr, const mv_error *err, mv_packet *ret);
+/* The error an error reply (a whole packet of len bytes) carries. */
+int mv_packet_error(const uint8_t *pkt, size_t len, mv_error *ret);
 
 /* Decode a body; on failure everything decoded so far is freed. */
 int mv_body_decode(const uint8_t *buf, size_t len, xdrproc_t body_xdr, void *body);
