@@ -743,6 +743,24 @@ static int define_new(qemu_domains *doms, qemu_dom *d, mv_domain_ref *ret)
     return 0;
 }
 
+/* Publish def as dom's definition (after its commit), persistent from now
+ * on if asked; the old definition is returned for the caller to free
+ * outside the lock. */
+static mv_domain_def *swap_def(qemu_dom *dom, mv_domain_def *def, bool persistent)
+{
+    mv_domain_def *old;
+
+    qemu_dom_lock(dom);
+    old = dom->def;
+    dom->def = def;
+    free(dom->xml);
+    dom->xml = NULL;
+    if (persistent)
+        dom->persistent = true;
+    qemu_dom_unlock(dom);
+    return old;
+}
+
 /* Replace the definition of existing (same name and uuid) by def.
  * -EAGAIN when existing changed while we waited for its job. */
 static int define_replace(qemu_domains *doms, qemu_dom *existing, mv_domain_def **def,
@@ -767,13 +785,7 @@ static int define_replace(qemu_domains *doms, qemu_dom *existing, mv_domain_def 
         pthread_mutex_unlock(&existing->job);
         return r;
     }
-    qemu_dom_lock(existing);
-    old = existing->def;
-    existing->def = TAKE_PTR(*def);
-    free(existing->xml);
-    existing->xml = NULL;
-    existing->persistent = true;
-    qemu_dom_unlock(existing);
+    old = swap_def(existing, TAKE_PTR(*def), true);
     mv_domain_event_lifecycle(&ref, MV_DOMAIN_EVENT_DEFINED, MV_DOMAIN_EVENT_DEFINED_UPDATED);
     pthread_mutex_unlock(&existing->job);
     mv_domain_def_free(old);
@@ -839,12 +851,7 @@ int qemu_domains_replace_def(qemu_domains *doms, qemu_dom *dom, mv_domain_def *d
     r = write_def(doms, def, NULL);
     if (r < 0)
         return r;
-    qemu_dom_lock(dom);
-    old = dom->def;
-    dom->def = TAKE_PTR(def);
-    free(dom->xml);
-    dom->xml = NULL;
-    qemu_dom_unlock(dom);
+    old = swap_def(dom, TAKE_PTR(def), false);
     /* event: none here (libvirt sends none for setmem/setvcpus/devices); see set_metadata */
     mv_domain_def_free(old);
     return 0;
@@ -933,12 +940,7 @@ int qemu_domains_rename(qemu_domains *doms, qemu_dom *dom, const char *new_name)
         list_unlock(doms);
         return r;
     }
-    qemu_dom_lock(dom);
-    old = dom->def;
-    dom->def = TAKE_PTR(def);
-    free(dom->xml);
-    dom->xml = NULL;
-    qemu_dom_unlock(dom);
+    old = swap_def(dom, TAKE_PTR(def), false);
     list_lock(doms);
     remove_if(doms->by_name, old_name, dom);
     list_unlock(doms);
