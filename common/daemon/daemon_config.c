@@ -4,8 +4,6 @@
  * defaults.
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,18 +22,8 @@
  * that does nothing yet is accepted, so that stock files keep working, with
  * one warning each.  Both name file, line and key.
  */
-static int __attribute__((format(printf, 4, 5)))
-refuse(const char *name, unsigned line, const char *key, const char *fmt, ...)
-{
-    char detail[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
-    va_end(ap);
-    return mv_error_report(-EINVAL, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_CONF, "%s:%u: %s: %s",
-                           name, line, key, detail);
-}
+#define refuse(name, line, key, ...) \
+    mv_conf_report(MV_ERR_CONFIG_UNSUPPORTED, name, line, key, __VA_ARGS__)
 
 static void no_effect(const char *name, unsigned line, const char *key, const char *why)
 {

@@ -66,10 +66,8 @@ static const char *kind_name(value_kind k)
     }
 }
 
-/* Record "NAME:LINE: KEY: detail" (KEY omitted when NULL) and return
- * -EINVAL. */
-static int __attribute__((format(printf, 4, 5)))
-conf_error(const char *name, unsigned line, const char *key, const char *fmt, ...)
+int mv_conf_report(int code, const char *name, unsigned line, const char *key,
+                   const char *fmt, ...)
 {
     char detail[512];
     va_list ap;
@@ -77,9 +75,12 @@ conf_error(const char *name, unsigned line, const char *key, const char *fmt, ..
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
-    return mv_error_report(-EINVAL, MV_ERR_CONF_SYNTAX, MV_FROM_CONF, "%s:%u: %s%s%s",
+    return mv_error_report(-EINVAL, code, MV_FROM_CONF, "%s:%u: %s%s%s",
                            name, line, key ? key : "", key ? ": " : "", detail);
 }
+
+#define conf_error(name, line, key, ...) \
+    mv_conf_report(MV_ERR_CONF_SYNTAX, name, line, key, __VA_ARGS__)
 
 static bool at_end(const parser *ps) { return ps->p >= ps->end; }
 

@@ -45,6 +45,12 @@ typedef struct mv_conf_key {
 #define MV_CONF_KEY(type_, name_, struct_, field_) \
     { .name = (name_), .type = (type_), .offset = offsetof(struct_, field_) }
 
+/* Record the error "NAME:LINE: KEY: detail" (KEY omitted when NULL) with
+ * code (MV_ERR_CONF_SYNTAX, MV_ERR_CONFIG_UNSUPPORTED, ...) and return
+ * -EINVAL: the shape of every complaint about a config file. */
+int mv_conf_report(int code, const char *name, unsigned line, const char *key,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Hard limits: anything larger is an error, not a truncation. */
 #define MV_CONF_MAX_FILE_SIZE (1024 * 1024)
 #define MV_CONF_MAX_STRING 65536
