@@ -269,7 +269,7 @@ static void fail_calls(upstream *up, const mv_error *err)
 
 static void flush_queue(upstream *up)
 {
-    while (up->q_head && !mv_conn_is_closed(up->conn)) {
+    while (up->q_head) {
         queued *q = up->q_head;
 
         up->q_head = q->next;
@@ -287,7 +287,7 @@ static void forward_to_client(upstream *up, const uint8_t *pkt, size_t len, unsi
     const mv_server_config *cfg = mv_server_get_config(c->remote->server);
 
     mv_conn_send(c->conn, pkt, len, flags);
-    if (!up->held && !c->closed && mv_conn_queued(c->conn) > cfg->client_out_soft) {
+    if (!up->held && mv_conn_queued(c->conn) > cfg->client_out_soft) {
         up->held = true;
         mv_conn_hold(up->conn, true);
     }
@@ -632,8 +632,7 @@ void mv_relay_forward(mv_client *c, mv_owner owner, const mv_header *h,
         return;
     }
     mv_conn_send(up->conn, pkt, len, 0);
-    if (!up->holding_client && !mv_conn_is_closed(up->conn) &&
-        mv_conn_queued(up->conn) > cfg->client_out_soft) {
+    if (!up->holding_client && mv_conn_queued(up->conn) > cfg->client_out_soft) {
         up->holding_client = true;
         mv_conn_hold(c->conn, true);
     }
