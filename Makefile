@@ -91,7 +91,7 @@ check: deps-check users build build-asan
 	tests/integration/run.sh $(BUILD)
 	# The same client-facing tests again, every client through virtproxyd.
 	MODVIRT_VIA_PROXY=1 tests/integration/run.sh $(ASAN_BUILD) $(PROXY_TESTS)
-	MODVIRT_VIA_PROXY=1 tests/integration/run.sh $(BUILD) $(PROXY_TESTS)
+	MODVIRT_VIA_PROXY=1 MODVIRT_PROXY_HANDOFF=0 tests/integration/run.sh $(BUILD) $(PROXY_TESTS)
 	$(MAKE) fuzz
 	tests/bench/run-bench.sh --quick --build $(BUILD) --json $(BUILD)/bench-quick.json $(BUILD)/virtqemud/virtqemud
 	tests/bench/run-domain-bench.sh --quick --storage tmpfs --build $(BUILD) --json $(BUILD)/domain-bench-quick.json $(BUILD)/virtqemud/virtqemud

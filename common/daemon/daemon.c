@@ -572,6 +572,7 @@ int mv_daemon_main(int argc, char **argv, const mv_daemon_spec *spec)
         .privileged = privileged,
         .drivers = spec->drivers,
         .relay = spec->relay,
+        .handoff = spec->relay && cfg.local_handoff,
         .socket_dir = paths.run_dir,
         .event_id_base = spec->event_id_base,
         .max_event_callbacks = 512,

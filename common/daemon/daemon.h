@@ -54,6 +54,9 @@ typedef struct mv_daemon_config {
     unsigned audit_level;
     unsigned audit_logging;
     unsigned ovs_timeout;
+    /* modvirt's own: a relay hands local clients to the daemon they open
+     * (1, the default) or relays all their calls (0). */
+    unsigned local_handoff;
 } mv_daemon_config;
 
 typedef struct mv_daemon_env {

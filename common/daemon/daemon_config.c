@@ -163,6 +163,7 @@ static const mv_conf_key daemon_keys[] = {
     KEY_CHECK(audit_level, UINT, check_audit_level),
     KEY_CHECK(audit_logging, UINT, check_audit_logging),
     KEY_CHECK(ovs_timeout, UINT, check_ovs_timeout),
+    KEY(local_handoff, UINT),
 };
 
 void mv_daemon_config_init(mv_daemon_config *cfg)
@@ -188,6 +189,7 @@ void mv_daemon_config_init(mv_daemon_config *cfg)
         .admin_keepalive_count = 5,
         .audit_level = 1,
         .ovs_timeout = 5,
+        .local_handoff = 1,
     };
 }
 

@@ -109,6 +109,18 @@ void mv_client_opened(mv_client *c)
     mv_conn_set_deadline(c->conn, 0, NULL);
 }
 
+bool mv_client_trusted_relay(const mv_client *c)
+{
+    const mv_peer *peer = mv_conn_peer(c->conn);
+
+    if (c->listener.kind != MV_LISTENER_RW || !peer->known)
+        return false;
+    for (unsigned i = 0; i < c->remote->cfg.n_trusted_relays; i++)
+        if (peer->uid == c->remote->cfg.trusted_relays[i])
+            return true;
+    return false;
+}
+
 char *mv_remote_default_uri(const mv_remote *r, const char *scheme)
 {
     char *uri;

@@ -59,6 +59,8 @@ int mv_client_update_session(mv_client *c, const char *uri, const bool *readonly
 
 /* The client's connect open succeeded (here or upstream). */
 void mv_client_opened(mv_client *c);
+/* The peer is a relay we believe when it speaks for others. */
+bool mv_client_trusted_relay(const mv_client *c);
 
 /* The URI a daemon with driver scheme gives for its default instance. */
 char *mv_remote_default_uri(const mv_remote *r, const char *scheme);
@@ -81,6 +83,18 @@ bool mv_relay_can_open(const char *scheme);
 /* The default URI of a relay: the first hypervisor daemon listening. */
 char *mv_relay_probe_uri(const mv_remote *r);
 void mv_relay_client_drained(mv_client *c);
+/* The socket of the daemon that owns uri (by its scheme); NULL: none. */
+char *mv_relay_socket_path(const mv_remote *r, const char *uri);
+/* Connect to a daemon's socket without waiting. */
+int mv_relay_connect(const char *path, int *ret_fd);
+
+/* handoff.c */
+/* Hand the client's socket to the daemon that owns uri, with its open
+ * (open_args): MV_CALL_ASYNC when the daemon has it, 0 when the client
+ * stays here (to be relayed), < 0 on failure. */
+int mv_handoff_try(mv_call *call, const char *uri, mv_connect_open_args *open_args);
+/* A packet of MV_HANDOFF_PROGRAM, from a relay. */
+void mv_handoff_receive(mv_client *c, const mv_header *h, const uint8_t *pkt, size_t len);
 void mv_relay_free(mv_client *c);
 
 #endif

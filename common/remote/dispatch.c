@@ -245,6 +245,10 @@ void mv_dispatch_packet(mv_client *c, const uint8_t *pkt, size_t len)
     mv_header h;
 
     mv_header_decode(pkt + MV_MESSAGE_LEN_SIZE, &h);
+    if (h.prog == MV_HANDOFF_PROGRAM) {
+        mv_handoff_receive(c, &h, pkt, len);
+        return;
+    }
     if (handle_non_call(c, &h, pkt, len))
         return;
     if (h.prog != MV_REMOTE_PROGRAM || h.vers != MV_REMOTE_VERSION ||

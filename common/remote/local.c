@@ -91,8 +91,12 @@ int mv_dispatch_connect_open(mv_call *call, mv_connect_open_args *args)
     if (r < 0)
         return no_driver(name);
     if (!scheme_ours || strcmp(scheme, scheme_ours) != 0) {
-        if (!scheme_ours && c->remote->cfg.relay && mv_relay_can_open(scheme))
+        if (!scheme_ours && c->remote->cfg.relay && mv_relay_can_open(scheme)) {
+            r = mv_handoff_try(call, name, args);
+            if (r != 0)
+                return r;
             return mv_relay_open(call, name, args->flags | (readonly ? MV_CONNECT_RO : 0));
+        }
         return no_driver(name);
     }
     if (open_fn && (r = open_fn(call->sess, path)) < 0)
@@ -218,18 +222,6 @@ static int identity_number(const mv_typed_param *p, unsigned long long *ret)
     }
 }
 
-static bool trusted_relay(const mv_client *c)
-{
-    const mv_peer *peer = mv_conn_peer(c->conn);
-
-    if (c->listener.kind != MV_LISTENER_RW || !peer->known)
-        return false;
-    for (unsigned i = 0; i < c->remote->cfg.n_trusted_relays; i++)
-        if (peer->uid == c->remote->cfg.trusted_relays[i])
-            return true;
-    return false;
-}
-
 int mv_dispatch_connect_set_identity(mv_call *call, mv_connect_set_identity_args *args)
 {
     _cleanup_(mv_identity_clear) mv_identity id = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
@@ -237,7 +229,7 @@ int mv_dispatch_connect_set_identity(mv_call *call, mv_connect_set_identity_args
 
     /* Only a relay we trust may speak for others; the peer is judged by
      * its socket, never by what it claimed before. */
-    if (!trusted_relay(call->client))
+    if (!mv_client_trusted_relay(call->client))
         return mv_error_report(-EPERM, MV_ERR_ACCESS_DENIED, MV_FROM_ACCESS,
                                "only a privileged relay may set the client identity");
     if (args->flags)

@@ -111,6 +111,13 @@ static char *socket_path(const mv_remote *r, unsigned index)
     return path;
 }
 
+char *mv_relay_socket_path(const mv_remote *r, const char *uri)
+{
+    int index = find_scheme(strndupa(uri, strcspn(uri, ":")));
+
+    return index < 0 ? NULL : socket_path(r, index);
+}
+
 char *mv_relay_probe_uri(const mv_remote *r)
 {
     for (unsigned i = 0; i < NDAEMONS && daemons[i].owner == MV_OWNER_HYPERVISOR; i++) {
@@ -463,7 +470,7 @@ static const mv_conn_ops upstream_ops = {
     .closed = on_upstream_closed,
 };
 
-static int connect_socket(const char *path, int *ret_fd)
+int mv_relay_connect(const char *path, int *ret_fd)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     _cleanup_close_ int fd = -1;
@@ -492,7 +499,7 @@ static int open_upstream(mv_client *c, unsigned index, const char *uri, unsigned
 
     if (!relay || !path)
         return -ENOMEM;
-    r = connect_socket(path, &fd);
+    r = mv_relay_connect(path, &fd);
     if (r == -ENOENT || r == -ECONNREFUSED)
         return mv_error_report(r, MV_ERR_NO_CONNECT, MV_FROM_NONE,
                                "%s: %s is not running on this host (no socket %s)",

@@ -25,6 +25,9 @@ typedef struct mv_remote_config {
     /* Procedures of other owners go to the daemon that owns them; without
      * it they are "not supported". */
     bool relay;
+    /* A relay hands local clients' sockets to the daemon they open
+     * (handoff.c) rather than relaying their calls. */
+    bool handoff;
     const char *socket_dir;             /* where the other daemons listen */
     int event_id_base;                  /* our event callback ids start here */
     unsigned max_event_callbacks;       /* per client */

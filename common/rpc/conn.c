@@ -44,6 +44,7 @@ struct mv_conn {
     bool above_soft;                /* queued output went past out_soft */
     bool in_input;                  /* process_input is on the stack */
     const char *broken;             /* a send failed: close from the loop */
+    size_t unread_off;              /* in a packet callback: the end of its packet */
     unsigned holds;
 
     uint8_t *rbuf;
@@ -228,10 +229,13 @@ static int break_conn(mv_conn *c, const char *why, int r)
     return r;
 }
 
+/* What broken holds for an abort that is an ordinary end. */
+static const char quiet_end[] = "";
+
 void mv_conn_abort(mv_conn *c, const char *why)
 {
     if (!c->closed && !c->broken)
-        break_conn(c, why, 0);
+        break_conn(c, why ? why : quiet_end, 0);
 }
 
 int mv_conn_send(mv_conn *c, const uint8_t *pkt, size_t len, unsigned flags)
@@ -438,6 +442,7 @@ static void process_input(mv_conn *c)
             if (c->limits.max_requests &&
                 (type == MV_MESSAGE_CALL || type == MV_MESSAGE_CALL_WITH_FDS))
                 c->in_flight++;
+            c->unread_off = pos + len;
             c->ops->packet(c, c->rbuf + pos, len);
             if (c->closed)
                 break;
@@ -445,6 +450,7 @@ static void process_input(mv_conn *c)
         pos += len;
     }
     c->in_input = false;
+    c->unread_off = 0;
     if (pos > 0 && !c->closed) {
         memmove(c->rbuf, c->rbuf + pos, c->rlen - pos);
         c->rlen -= pos;
@@ -500,7 +506,7 @@ static int on_resume(sd_event_source *s, void *userdata)
     mv_conn *c = userdata;
 
     if (c->broken || (c->want_close && !c->out_head)) {
-        mv_conn_close(c, c->broken);
+        mv_conn_close(c, c->broken == quiet_end ? NULL : c->broken);
         return 0;
     }
     mv_conn_ref(c);
@@ -586,6 +592,46 @@ void mv_conn_set_watch(mv_conn *c, const mv_conn_watch *w)
 void *mv_conn_data(const mv_conn *c)
 {
     return c->data;
+}
+
+int mv_conn_feed(mv_conn *c, const uint8_t *data, size_t len)
+{
+    int r;
+
+    if (c->started || c->closed)
+        return -EINVAL;
+    if (c->rlen + len > c->rcap && (r = grow_rbuf(c, c->rlen + len)) < 0)
+        return r;
+    memcpy(c->rbuf + c->rlen, data, len);
+    c->rlen += len;
+    return 0;
+}
+
+const uint8_t *mv_conn_unread(const mv_conn *c, size_t *ret_len)
+{
+    *ret_len = c->rlen - c->unread_off;
+    return c->rbuf + c->unread_off;
+}
+
+bool mv_conn_passable(const mv_conn *c)
+{
+    return !c->closed && !c->broken && mv_transport_is_plain_unix(c->transport);
+}
+
+int mv_conn_take_fd(mv_conn *c)
+{
+    int fd;
+
+    if (c->closed)
+        return -1;
+    fd = c->transport->received_fd;
+    c->transport->received_fd = -1;
+    return fd;
+}
+
+bool mv_conn_keepalive_started(const mv_conn *c)
+{
+    return c->keepalive != NULL;
 }
 
 const mv_peer *mv_conn_peer(const mv_conn *c)

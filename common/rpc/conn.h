@@ -92,7 +92,8 @@ void mv_conn_hold(mv_conn *c, bool hold);
 
 void mv_conn_close(mv_conn *c, const char *why);
 /* Close from the loop, not under the caller (who may be walking state the
- * closed callback frees); nothing more is read or written meanwhile. */
+ * closed callback frees); nothing more is read or written meanwhile.
+ * why NULL: an ordinary end, not logged. */
 void mv_conn_abort(mv_conn *c, const char *why);
 /* Stop reading and close once everything queued has been written. */
 void mv_conn_close_when_flushed(mv_conn *c);
@@ -103,6 +104,21 @@ bool mv_conn_is_closed(const mv_conn *c);
 void mv_conn_start_keepalive(mv_conn *c);
 /* Close the connection if it is still open usec from now (0: cancel). */
 void mv_conn_set_deadline(mv_conn *c, uint64_t usec, const char *why);
+
+/*----- handing a connection's socket to another process -----*/
+
+/* Give the connection input read elsewhere, before mv_conn_start: it is
+ * processed as if read from the socket, ahead of it. */
+int mv_conn_feed(mv_conn *c, const uint8_t *data, size_t len);
+/* Bytes read from the socket that no packet callback has seen yet; inside
+ * a packet callback, those after the current packet. */
+const uint8_t *mv_conn_unread(const mv_conn *c, size_t *ret_len);
+/* Whether the socket could be passed to the peer's other end as it is: a
+ * plain unix socket with nothing decoded inside a transport layer. */
+bool mv_conn_passable(const mv_conn *c);
+/* A descriptor the peer passed us (SCM_RIGHTS), now the caller's; -1: none. */
+int mv_conn_take_fd(mv_conn *c);
+bool mv_conn_keepalive_started(const mv_conn *c);
 
 const mv_peer *mv_conn_peer(const mv_conn *c);
 bool mv_conn_secure(const mv_conn *c);

@@ -156,7 +156,8 @@ static mv_conn_limits client_limits(const mv_server *s)
     };
 }
 
-int mv_server_add_client(mv_server *s, int fd, const mv_listener_opts *opts)
+static int add_client(mv_server *s, int fd, const mv_listener_opts *opts, bool adopted,
+                      const uint8_t *input, size_t len, mv_conn **ret)
 {
     mv_conn_limits limits = client_limits(s);
     mv_transport *t;
@@ -168,6 +169,11 @@ int mv_server_add_client(mv_server *s, int fd, const mv_listener_opts *opts)
         close(fd);
         return -ENOTCONN;
     }
+    /* No listener gates a handed-over client: the same rules, here. */
+    if (adopted && (s->shutting_down || s->nbucket[opts->kind] >= s->cfg.max_clients)) {
+        close(fd);
+        return -EBUSY;
+    }
     c = calloc(1, sizeof(*c));
     r = c ? mv_transport_plain_new(fd, &t) : -ENOMEM;
     if (r < 0) {
@@ -176,6 +182,8 @@ int mv_server_add_client(mv_server *s, int fd, const mv_listener_opts *opts)
         return r;
     }
     r = mv_conn_new(s->event, fd, t, &limits, &s->readmem, &conn);
+    if (r >= 0 && len > 0 && (r = mv_conn_feed(conn, input, len)) < 0)
+        mv_conn_close(conn, NULL);
     if (r < 0) {
         free(c);
         return r;
@@ -183,7 +191,8 @@ int mv_server_add_client(mv_server *s, int fd, const mv_listener_opts *opts)
     c->server = s;
     c->conn = conn;
     c->bucket = opts->kind;
-    if (opts->kind == MV_LISTENER_RW && s->cfg.relay_uid != (uid_t)-1 &&
+    /* A handed-over client counts as what it is, whoever handed it. */
+    if (!adopted && opts->kind == MV_LISTENER_RW && s->cfg.relay_uid != (uid_t)-1 &&
         mv_conn_peer(conn)->uid == s->cfg.relay_uid)
         c->bucket = MV_BUCKET_RELAYED;
     c->next = s->clients;
@@ -207,9 +216,24 @@ int mv_server_add_client(mv_server *s, int fd, const mv_listener_opts *opts)
         return -EBUSY;
     }
     r = s->handler.accept(s->handler.data, conn, opts);
-    if (r < 0)
+    if (r < 0) {
         mv_conn_close(conn, "the program refused the connection");
-    return r;
+        return r;
+    }
+    if (ret)
+        *ret = conn;
+    return 0;
+}
+
+int mv_server_add_client(mv_server *s, int fd, const mv_listener_opts *opts)
+{
+    return add_client(s, fd, opts, false, NULL, 0, NULL);
+}
+
+int mv_server_adopt_client(mv_server *s, int fd, const mv_listener_opts *opts,
+                           const uint8_t *input, size_t len, mv_conn **ret)
+{
+    return add_client(s, fd, opts, true, input, len, ret);
 }
 
 int mv_server_connect(mv_server *s, int fd, mv_conn **ret)

@@ -79,6 +79,12 @@ int mv_server_add_listener(mv_server *s, int fd, const mv_listener_opts *opts);
 
 /* Serve an already connected socket (socketpair in tests). */
 int mv_server_add_client(mv_server *s, int fd, const mv_listener_opts *opts);
+/* Serve a client socket another process accepted and hands over, with the
+ * bytes it read from it and did not handle (input, len); counted as a
+ * client of opts' kind.  *ret (may be NULL) is the new connection,
+ * borrowed. */
+int mv_server_adopt_client(mv_server *s, int fd, const mv_listener_opts *opts,
+                           const uint8_t *input, size_t len, mv_conn **ret);
 
 /* Stop accepting, let calls in flight finish and replies drain, then exit
  * the event loop. */

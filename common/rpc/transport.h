@@ -30,10 +30,18 @@ typedef struct mv_transport_ops {
 struct mv_transport {
     const mv_transport_ops *ops;
     int fd;                 /* owned by the connection, not the transport */
+    /* A descriptor the peer passed along with the bytes read (SCM_RIGHTS),
+     * until someone takes it; -1: none.  Only the latest is kept, so a
+     * peer cannot make us hold more than one. */
+    int received_fd;
 };
 
 /* A unix socket: nothing between us and the peer, and nobody else can
  * read the bytes. */
 int mv_transport_plain_new(int fd, mv_transport **ret);
+
+/* Whether t is the plain transport of a unix socket: its peer could be
+ * handed the socket itself. */
+bool mv_transport_is_plain_unix(const mv_transport *t);
 
 #endif

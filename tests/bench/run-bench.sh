@@ -25,22 +25,29 @@
 #   libvirtd    /usr/sbin/libvirtd, directly on libvirt-sock
 #   virtqemud   virtqemud, directly on virtqemud-sock
 #   virtproxyd  virtproxyd's libvirt-sock, opening qemu:///system, in front
-#               of that same virtqemud (the relay's upstream connections)
+#               of that same virtqemud, as users get it: a local client's
+#               socket is handed over to virtqemud at connect open
+#   relay       a second virtproxyd (local_handoff = 0, on /run/relay/)
+#               that relays every call over its upstream connections, as it
+#               does for clients it cannot hand over
 #
 # Round trips: wireclient, synchronous calls, 1 and 8 connections, each
 # figure the median of R runs (--rounds; 3, --quick 1) of S seconds
-# (--seconds; 5, --quick 1).  In the modvirt sandbox the virtqemud and
-# virtproxyd runs alternate, so both see the same machine.  Two calls:
-#   CONNECT_GET_LIB_VERSION  the benchmark's call since its start.  Note
-#       that a daemon answers it itself (owner local): virtproxyd does not
-#       relay it, so through virtproxyd it measures virtproxyd alone.
+# (--seconds; 5, --quick 1).  In the modvirt sandbox the virtqemud,
+# virtproxyd and relay runs alternate, so all see the same machine.  Two
+# calls:
+#   CONNECT_GET_LIB_VERSION  the benchmark's call since its start; a relay
+#       answers it itself (owner local), so through "relay" it measures
+#       virtproxyd alone.
 #   CONNECT_GET_TYPE         as cheap, but owned by the hypervisor driver:
-#       through virtproxyd it crosses the relay.  (Not for the floor.)
+#       through "relay" it crosses the relay.  (Not for the floor.)
 # Derived, printed and in the JSON:
-#   relay added latency per call, us = conns/rps(virtproxyd) - conns/rps(virtqemud),
-#                           within each round, then the median over the rounds
+#   added latency per call, us = conns/rps(X) - conns/rps(virtqemud), for X
+#                           virtproxyd and relay, within each round, then
+#                           the median over the rounds
 #   virtproxyd / libvirtd   calls/s through virtproxyd over libvirtd direct;
-#                           the target is >= 2 (reported as met or not)
+#                           the target is >= 2 (reported as met or not);
+#                           relay / libvirtd alongside
 #   virtqemud / floor       how much of the floor virtqemud reaches
 #
 # Per daemon (libvirtd, virtqemud):
@@ -113,27 +120,17 @@ load_direct() {
     done
 }
 
-# load_modvirt OUT LOG NAME SOCKET URI: virtproxyd in front of the running
-# virtqemud, then ROUNDS rounds of every call with 1 and 8 connections,
-# each straight to virtqemud and then through virtproxyd.  Uses VIRTPROXYD.
-# shellcheck disable=SC2317  # called as "$load" by bench_daemon
-load_modvirt() {
-    local out=$1 log=$2 name=$3 sock=$4 uri=$5 proc n
-    if [ -z "${VIRTPROXYD:-}" ]; then
-        load_direct "$@"
-        return
-    fi
-    local plog="$WORK/virtproxyd.log" psock=/run/libvirt/libvirt-sock ppid
-    echo "virtproxyd_binary=$(readlink -f "$VIRTPROXYD")" >> "$out"
-    rm -f "$psock"
-    "$VIRTPROXYD" >>"$plog" 2>&1 &
-    ppid=$!
-    # Up when its socket is there and a relayed call comes back through it.
-    local ok=0 cerr="$WORK/relay-check.err"
-    rm -f "$cerr"
+# start_proxy LOG CONF SOCKET URI: a virtproxyd with config CONF listening
+# on SOCKET; sets PROXY_PID.  Up when a call owned by virtqemud comes back
+# through it; on failure says why and returns 1.  Uses VIRTPROXYD.
+start_proxy() {
+    local plog=$1 conf=$2 psock=$3 uri=$4 cerr="$WORK/proxy-check.err"
+    rm -f "$psock" "$cerr"
+    "$VIRTPROXYD" -f "$conf" -p "${psock%/*}/virtproxyd.pid" >>"$plog" 2>&1 &
+    PROXY_PID=$!
     for _ in $(seq 300); do
         [ ! -S "$psock" ] || break
-        kill -0 "$ppid" 2>/dev/null || { echo "virtproxyd exited" > "$cerr"; break; }
+        kill -0 "$PROXY_PID" 2>/dev/null || { echo "virtproxyd exited" > "$cerr"; break; }
         sleep 0.1
     done
     [ -S "$psock" ] || [ -s "$cerr" ] || echo "no socket $psock after 30 s" > "$cerr"
@@ -141,39 +138,69 @@ load_modvirt() {
         [ -S "$psock" ] || break
         if "$WC" --socket "$psock" --uri "$uri" --proc 3 --calls 1 \
                 --timeout "$WC_TIMEOUT" >/dev/null 2>"$cerr"; then
-            ok=1
-            break
+            return 0
         fi
         sleep 0.2
     done
+    note "virtproxyd ($conf): NO CALL CAME BACK (CONNECT_GET_TYPE on $psock): $(tail -1 "$cerr" 2>/dev/null)"
+    echo "error=virtproxyd ($conf): no call came back: $(tail -1 "$cerr" 2>/dev/null)" >> "$out"
+    return 1
+}
+
+# load_modvirt OUT LOG NAME SOCKET URI: two virtproxyd in front of the
+# running virtqemud, as users get it (local clients handed over to
+# virtqemud at open) and relaying every call (local_handoff = 0, what a
+# client the relay cannot hand over gets), then ROUNDS rounds of every call
+# with 1 and 8 connections, each straight to virtqemud, then through each
+# virtproxyd.  Uses VIRTPROXYD.
+# shellcheck disable=SC2317  # called as "$load" by bench_daemon
+load_modvirt() {
+    local out=$1 log=$2 name=$3 sock=$4 uri=$5 proc n
+    if [ -z "${VIRTPROXYD:-}" ]; then
+        load_direct "$@"
+        return
+    fi
+    local plog="$WORK/virtproxyd.log" rlog="$WORK/relay.log"
+    local psock=/run/libvirt/libvirt-sock rsock=/run/relay/libvirt-sock ppid="" rpid=""
+    echo "virtproxyd_binary=$(readlink -f "$VIRTPROXYD")" >> "$out"
+    printf 'local_handoff = 1\n' > /etc/libvirt/virtproxyd.conf
+    printf 'local_handoff = 0\nunix_sock_dir = "/run/relay"\n' > /etc/libvirt/virtproxyd-relay.conf
+    mkdir -p /run/relay
     local failed=0
-    if [ "$ok" = 0 ]; then
-        note "virtproxyd: NO RELAYED CALL CAME BACK (CONNECT_GET_TYPE on $psock): $(tail -1 "$cerr" 2>/dev/null)"
-        echo "error=virtproxyd: no relayed call came back: $(tail -1 "$cerr" 2>/dev/null)" >> "$out"
-        failed=1
+    if start_proxy "$plog" /etc/libvirt/virtproxyd.conf "$psock" "$uri"; then
+        ppid=$PROXY_PID
+        start_proxy "$rlog" /etc/libvirt/virtproxyd-relay.conf "$rsock" "$uri" || failed=1
+        rpid=$PROXY_PID
     else
+        failed=1
+    fi
+    if [ "$failed" = 0 ]; then
         sleep 0.5
         echo "proxy_idle_rss_kib=$(rss_kib "$ppid")" >> "$out"
         for _ in $(seq "$ROUNDS"); do
             for proc in $CALLS; do
                 for n in 1 8; do
                     if ! rt "$out" "$log" virtqemud "$sock" "$uri" "$proc" "$n" ||
-                       ! rt "$out" "$plog" virtproxyd "$psock" "$uri" "$proc" "$n"; then
+                       ! rt "$out" "$plog" virtproxyd "$psock" "$uri" "$proc" "$n" ||
+                       ! rt "$out" "$rlog" relay "$rsock" "$uri" "$proc" "$n"; then
                         failed=1
                         break 3
                     fi
                 done
             done
         done
-        [ "$failed" = 1 ] || echo "proxy_load_rss_kib=$(rss_kib "$ppid")" >> "$out"
+        [ "$failed" = 1 ] || echo "proxy_load_rss_kib=$(rss_kib "$rpid")" >> "$out"
     fi
     if [ "$failed" = 1 ]; then
-        note "==== virtproxyd could not relay; the daemons' last words: ===="
+        note "==== virtproxyd could not serve; the daemons' last words: ===="
         note "---- virtproxyd ($plog)"; tail -20 "$plog" >&2 || true
+        note "---- virtproxyd relaying ($rlog)"; tail -20 "$rlog" >&2 || true
         note "---- virtqemud ($log)"; tail -20 "$log" >&2 || true
     fi
-    kill -TERM "$ppid" 2>/dev/null || true
-    wait "$ppid" 2>/dev/null || true
+    for p in $ppid $rpid; do
+        kill -TERM "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
     return "$failed"
 }
 
@@ -322,7 +349,8 @@ work, json_path, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
 cold_runs, rounds = int(sys.argv[4]), int(sys.argv[5])
 CALLS = {"157": "CONNECT_GET_LIB_VERSION", "3": "CONNECT_GET_TYPE"}
 SHORT = {"157": "getLibVersion", "3": "getType"}
-TARGETS = ("floor", "libvirtd", "virtqemud", "virtproxyd")
+TARGETS = ("floor", "libvirtd", "virtqemud", "virtproxyd", "relay")
+VIA = ("virtproxyd", "relay")
 CONNS = ("1", "8")
 TARGET_RATIO = 2.0
 
@@ -399,17 +427,20 @@ for proc, call in CALLS.items():
                              for n in CONNS if med(proc, t, n) is not None}
                          for t in TARGETS if rt.get(proc, {}).get(t)}
     for n in CONNS:
-        q, p, l = med(proc, "virtqemud", n), med(proc, "virtproxyd", n), med(proc, "libvirtd", n)
-        f = med(proc, "floor", n)
-        if q and p:
-            # A synchronous connection has one call in flight: latency =
-            # conns / rate.  The difference is taken within each round (the
-            # two runs were back to back), then the median of the rounds.
-            pairs = zip(rt[proc]["virtqemud"][n], rt[proc]["virtproxyd"][n])
-            added_us.setdefault(call, {})[n] = round(statistics.median(
-                (int(n) / pv - int(n) / qv) * 1e6 for qv, pv in pairs if qv and pv), 2)
+        q, l, f = med(proc, "virtqemud", n), med(proc, "libvirtd", n), med(proc, "floor", n)
+        for via in VIA:
+            p = med(proc, via, n)
+            if q and p:
+                # A synchronous connection has one call in flight: latency
+                # = conns / rate.  The difference is taken within each
+                # round (the runs were back to back), then the median.
+                pairs = zip(rt[proc]["virtqemud"][n], rt[proc][via][n])
+                added_us.setdefault(via, {}).setdefault(call, {})[n] = round(statistics.median(
+                    (int(n) / pv - int(n) / qv) * 1e6 for qv, pv in pairs if qv and pv), 2)
+            if p and l:
+                over_libvirtd.setdefault(via, {}).setdefault(call, {})[n] = round(p / l, 3)
+        p = med(proc, "virtproxyd", n)
         if p and l:
-            over_libvirtd.setdefault(call, {})[n] = round(p / l, 3)
             target.setdefault(call, {})[n] = {"ratio": round(p / l, 3), "met": p >= TARGET_RATIO * l}
         if q and f:
             over_floor.setdefault(call, {})[n] = round(q / f, 3)
@@ -421,10 +452,10 @@ def rps_cell(proc, t, n):
 print()
 print("C wire client round trips, calls/s (median of %d run%s of %g s)"
       % (rounds, "s" if rounds > 1 else "", secs))
-print("%-26s %10s %10s %10s %11s" % ("", *TARGETS))
+print("%-26s %10s %10s %10s %11s %10s" % ("", *TARGETS))
 for proc, call in CALLS.items():
     for n in CONNS:
-        print("%-26s %10s %10s %10s %11s" % (
+        print("%-26s %10s %10s %10s %11s %10s" % (
             "%s, %s conn%s" % (SHORT[proc], n, "s" if n != "1" else ""),
             *(rps_cell(proc, t, n) for t in TARGETS)))
 print()
@@ -433,20 +464,21 @@ print("%-*s %9s %9s" % (W, "", "1 conn", "8 conns"))
 def line(label, table, call, fmt):
     vals = table.get(call, {})
     print("%-*s %9s %9s" % (W, label, *(fmt % vals[n] if n in vals else "-" for n in CONNS)))
-for proc, call in CALLS.items():
-    how = "relayed" if proc == "3" else "not relayed*"
-    line("added us/call via virtproxyd, %s (%s)" % (SHORT[proc], how),
-         added_us, call, "%+.2f")
+for via in VIA:
+    for proc, call in CALLS.items():
+        line("added us/call via %s, %s" % (via, SHORT[proc]), added_us.get(via, {}), call, "%+.2f")
 for proc, call in CALLS.items():
     line("virtproxyd / libvirtd, %s (target >= %g)" % (SHORT[proc], TARGET_RATIO),
-         over_libvirtd, call, "%.2f")
+         over_libvirtd.get("virtproxyd", {}), call, "%.2f")
     t = target.get(call, {})
     print("%-*s %9s %9s" % (W, "  target met?", *(("yes" if t[n]["met"] else "NO") if n in t else "-"
                                                    for n in CONNS)))
+for proc, call in CALLS.items():
+    line("relay / libvirtd, %s" % SHORT[proc], over_libvirtd.get("relay", {}), call, "%.2f")
 line("virtqemud / floor, getLibVersion", over_floor, CALLS["157"], "%.2f")
-print("added us/call = conns/rate(virtproxyd) - conns/rate(virtqemud), median over rounds")
-print("* virtproxyd answers getLibVersion itself; getType crosses the relay")
-
+print("added us/call = conns/rate(X) - conns/rate(virtqemud), median over rounds")
+print("virtproxyd hands local clients to virtqemud at open; relay (local_handoff = 0)")
+print("relays getType and answers getLibVersion itself")
 print()
 print_notes(res)
 print("(calls/s: higher is better; ms, us and RSS: lower is better)")
@@ -455,13 +487,14 @@ write_json(json_path, {
     "settings": {"seconds_per_rps_run": secs, "rounds": rounds, "cold_runs": cold_runs,
                  "call": "CONNECT_GET_LIB_VERSION (remote proc 157)",
                  "calls": {c: "remote proc " + p for p, c in CALLS.items()},
-                 "note": "CONNECT_GET_LIB_VERSION is answered by virtproxyd itself "
-                         "(owner local); CONNECT_GET_TYPE crosses the relay"},
+                 "note": "virtproxyd hands local clients to virtqemud at connect open; "
+                         "relay is virtproxyd with local_handoff = 0, which answers "
+                         "CONNECT_GET_LIB_VERSION itself and relays CONNECT_GET_TYPE"},
     "libvirtd": res["libvirtd"], "modvirt": res["modvirt"], "floor": res["floor"],
     "ratios_modvirt_over_libvirtd": ratios,
     "round_trips_rps": round_trips,
-    "relay_added_latency_us": added_us,
-    "ratios_virtproxyd_over_libvirtd": over_libvirtd,
+    "added_latency_us_over_virtqemud": added_us,
+    "ratios_over_libvirtd": over_libvirtd,
     "target_virtproxyd_at_least_2x_libvirtd": target,
     "ratios_virtqemud_over_floor": over_floor,
 })

@@ -130,8 +130,14 @@ def virsh(*args, uri="qemu:///system", readonly=False, check=True, env=None, inp
     return p
 
 
-def start_proxy(config=None):
-    """virtproxyd in front of the daemons, on libvirt-sock*."""
+def start_proxy(config=None, handoff=None):
+    """virtproxyd in front of the daemons, on libvirt-sock*.  It hands
+    local clients over to the daemon they open unless handoff is False
+    (default: MODVIRT_PROXY_HANDOFF, "0" for relaying every call)."""
+    if handoff is None:
+        handoff = os.environ.get("MODVIRT_PROXY_HANDOFF", "1") != "0"
+    if not handoff:
+        config = (config or "") + "local_handoff = 0\n"
     return Daemon(config=config, sock=PROXY_SOCK, binary=VIRTPROXYD).wait_ready()
 
 

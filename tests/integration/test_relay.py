@@ -1,7 +1,15 @@
-"""virtproxyd in front of virtqemud, with stock clients and by hand: the
-libvirt-sock URIs, read-only relaying, identity hand-over, URIs no daemon
-serves, an upstream that dies in the middle of a call, and identity
-hand-over refused to peers nobody trusts."""
+"""virtproxyd in front of virtqemud, with stock clients and by hand.
+
+Relay (virtproxyd with local_handoff = 0, as for clients it cannot hand
+over): the libvirt-sock URIs, read-only relaying, identity hand-over, URIs
+no daemon serves, an upstream that dies in the middle of a call, and
+identity hand-over refused to peers nobody trusts.
+
+Handoff (the default for local clients): the client's socket goes to
+virtqemud at connect open, which then serves it without virtproxyd, with
+the client's own identity and the read-only rights of the socket it came
+in through; input the client sent after its open is not lost; only a
+trusted relay may hand a socket over."""
 import os
 import signal
 import struct
@@ -9,7 +17,7 @@ import subprocess
 import unittest
 
 from harness import (ASYNC, CONFIG, KEEPALIVE_PROG, PROXY_SOCK, PROXY_SOCK_RO, QEMUD_SOCK, Daemon, Error, Wire,
-                     packet, parse_error, start_proxy, virsh, wait_for)
+                     packet, parse_error, start_proxy, virsh, wait_for, xdr_opt_string)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST = os.path.join(HERE, "../data/integration/guest-linux.xml")
@@ -18,9 +26,11 @@ PROXY_URI_RO = "qemu+unix:///system?socket=" + PROXY_SOCK_RO
 
 
 class Relay(unittest.TestCase):
+    handoff = False
+
     def setUp(self):
         self.qemud = Daemon(config="log_level = 2\n").wait_ready()
-        self.proxy = start_proxy()
+        self.proxy = start_proxy(handoff=self.handoff)
 
     def tearDown(self):
         for d in (self.proxy, self.qemud):
@@ -145,6 +155,86 @@ class Relay(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("88 ", p.stdout)      # VIR_ERR_ACCESS_DENIED
         self.assertIn("only a privileged relay may set the client identity", p.stdout)
+
+
+def as_nobody(script):
+    """Run a python script as nobody with the harness importable."""
+    p = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                        "/usr/bin/python3", "-c", "import sys; sys.path.insert(0, %r)\n" % HERE
+                        + script], capture_output=True, text=True, timeout=60)
+    return p
+
+
+class Handoff(Relay):
+    handoff = True
+
+    # Relaying tests that do not apply once the client is virtqemud's own.
+    test_identity_is_handed_over = None
+    test_upstream_killed_mid_call = None
+
+    def test_served_by_the_daemon_without_the_relay(self):
+        virsh("define", GUEST)
+        w = Wire(PROXY_SOCK).open()
+        self.proxy.proc.send_signal(signal.SIGSTOP)
+        try:
+            # virtproxyd is frozen: only virtqemud can be answering.
+            self.assertEqual(w.call(59)[4:].split(b"\0")[0], os.uname().nodename.encode())
+            self.assertEqual(virsh("list", "--all", "--name").stdout.split(), ["guest1"])
+        finally:
+            self.proxy.proc.send_signal(signal.SIGCONT)
+
+    def test_input_after_the_open_is_kept(self):
+        # The open and a call after it in one write, before any reply: the
+        # second arrives at virtproxyd with the first and must reach
+        # virtqemud with the socket.
+        w = Wire(PROXY_SOCK)
+        w.call("AUTH_LIST")
+        w.send(packet(0x20008086, 1, xdr_opt_string("qemu:///system") + struct.pack(">I", 0),
+                      serial=10)
+               + packet(0x20008086, 59, serial=11))
+        first, second = w.recv_reply(), w.recv_reply()
+        self.assertEqual((first["serial"], first["status"]), (10, 0))
+        self.assertEqual((second["serial"], second["status"]), (11, 0))
+
+    def test_client_identity_and_read_only_socket(self):
+        # An unprivileged client on the read-only socket: virtqemud sees
+        # that user (not virtproxyd) and keeps it read-only.
+        self.qemud.stop()
+        self.qemud = Daemon(config="log_level = 1\n").wait_ready()
+        p = as_nobody(
+            "from harness import Wire, Error\n"
+            "w = Wire(%r).open()\n"
+            "print('open')\n"
+            "try:\n"
+            "    w.call('DOMAIN_DEFINE_XML', b'\\0\\0\\0\\0')\n"
+            "except Error as e:\n"
+            "    print(e.code, e.message)\n" % PROXY_SOCK_RO)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("open", p.stdout)
+        self.assertIn("read only access prevents virDomainDefineXML", p.stdout)
+        nobody = subprocess.run(["id", "-u", "nobody"], capture_output=True, text=True).stdout.strip()
+        self.assertIn(f"uid {nobody} ", self.qemud.output())
+
+    def test_untrusted_peer_cannot_hand_over(self):
+        self.qemud.stop()
+        with open(CONFIG, "w") as f:
+            f.write('unix_sock_rw_perms = "0777"\n')
+        self.qemud = Daemon().wait_ready()
+        p = as_nobody(
+            "import socket, struct\n"
+            "from harness import Wire, packet, parse_error\n"
+            "w = Wire(%r)\n"
+            "a, b = socket.socketpair()\n"
+            "body = struct.pack('>iII', 0, 0, 0)\n"
+            "socket.send_fds(w.sock, [packet(0x6d766866, 1, body, serial=1)], [a.fileno()])\n"
+            "r = w.recv_reply()\n"
+            "print(r['status'], parse_error(r['body']).code, parse_error(r['body']).message)\n"
+            % QEMUD_SOCK)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("1 88 ", p.stdout)      # an error, VIR_ERR_ACCESS_DENIED
+        self.assertIn("only a privileged relay may hand over a client", p.stdout)
+        # And virtqemud serves everyone else as before.
+        self.assertEqual(virsh("hostname").stdout, virsh("hostname", uri=PROXY_URI).stdout)
 
 
 class ProxyProcess(unittest.TestCase):
