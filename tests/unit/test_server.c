@@ -202,6 +202,97 @@ static void test_client_buckets(void)
     fixture_free(&fx);
 }
 
+/* A packet of the remote program, encoded whole (length word included). */
+static size_t encode_call(int proc, uint32_t serial, const void *body, size_t len, uint8_t *buf)
+{
+    mv_header h = { .prog = MV_REMOTE_PROGRAM, .vers = 1, .proc = proc,
+                    .type = MV_MESSAGE_CALL, .serial = serial };
+    size_t total = MV_PACKET_MIN + len;
+
+    buf[0] = total >> 24; buf[1] = total >> 16; buf[2] = total >> 8; buf[3] = total;
+    mv_header_encode(&h, buf + 4);
+    memcpy(buf + MV_PACKET_MIN, body, len);
+    return total;
+}
+
+/* Hand client (its socket) over on relay, with input; the handover's
+ * reply status. */
+static int hand_over(int relay, int kind, int client, uint8_t *input, size_t len)
+{
+    mv_header h = { .prog = MV_HANDOFF_PROGRAM, .vers = MV_HANDOFF_VERSION, .proc = MV_HANDOFF_PROC,
+                    .type = MV_MESSAGE_CALL, .serial = 1 };
+    mv_handoff_args args = { .kind = kind, .input = { len, (char *)input } };
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control = { 0 };
+    mv_packet p;
+    uint8_t buf[512];
+    mv_header rh;
+
+    CHECK_INT(mv_packet_new(&h, (xdrproc_t)xdr_mv_handoff_args, &args, &p), 0);
+    struct iovec iov = { p.data, p.len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                          .msg_controllen = sizeof(control.buf) };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &client, sizeof(int));
+    CHECK_INT(sendmsg(relay, &msg, 0), (ssize_t)p.len);
+    free(p.data);
+    CHECK(reply(relay, buf, sizeof(buf), &rh) > 0);
+    return rh.status;
+}
+
+/* A relay hands a client's socket over with its open and a call sent
+ * after it: the daemon answers both on that socket, counts the client as
+ * one of the kind it came through, and refuses a kind that does not exist. */
+static void test_handoff(void)
+{
+    static const uint8_t open_args[] = { 0, 0, 0, 1, 0, 0, 0, 11, 't', 'e', 's', 't',
+                                         ':', '/', '/', '/', 'x', 'y', 'z', 0, 0, 0, 0, 0 };
+    mv_server_config cfg;
+    uint8_t input[256], buf[512];
+    size_t len;
+    int relay, pair[2];
+    mv_header h;
+
+    mv_server_config_defaults(&cfg);
+    cfg.max_clients = 2;
+    CHECK_INT(fixture_new(event, &cfg, &test_driver, &fx), 0);
+    relay = fixture_client(&fx, MV_LISTENER_RW, 0);
+    CHECK(relay >= 0);
+
+    len = encode_call(MV_PROC_CONNECT_OPEN, 7, open_args, sizeof(open_args), input);
+    len += encode_call(MV_PROC_CONNECT_GET_LIB_VERSION, 8, NULL, 0, input + len);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    CHECK_INT(hand_over(relay, MV_LISTENER_RO, pair[1], input, len), MV_STATUS_OK);
+    close(pair[1]);                 /* the daemon has its own copy */
+    CHECK_INT(mv_server_client_count(fx.server), 2);
+    CHECK(reply(pair[0], buf, sizeof(buf), &h) > 0);
+    CHECK_INT(h.serial, 7);
+    CHECK_INT(h.status, MV_STATUS_OK);
+    CHECK(reply(pair[0], buf, sizeof(buf), &h) > 0);
+    CHECK_INT(h.serial, 8);
+    CHECK_INT(h.status, MV_STATUS_OK);
+    /* it came through a read-only socket: read-only it stays */
+    call(pair[0], MV_PROC_DOMAIN_DEFINE_XML, 9, "\0\0\0\0\0\0\0\0", 8);
+    CHECK(reply(pair[0], buf, sizeof(buf), &h) > 0);
+    CHECK_INT(h.status, MV_STATUS_ERROR);
+    CHECK_INT(mv_be32(buf + MV_PACKET_MIN), 29);        /* VIR_ERR_OPERATION_DENIED */
+
+    close(pair[0]);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    CHECK_INT(hand_over(relay, 7, pair[1], input, len), MV_STATUS_ERROR);
+    close(pair[1]);
+    CHECK_INT(reply(pair[0], buf, sizeof(buf), &h), 0);  /* refused: closed */
+    close(pair[0]);
+    close(relay);
+    fixture_free(&fx);
+}
+
 static void test_idle_exit(void)
 {
     mv_server *s = new_server(5, 1);
@@ -218,6 +309,7 @@ int main(void)
     test_in_flight_limit();
     test_unsupported_and_bad_framing();
     test_client_buckets();
+    test_handoff();
     sd_event_unref(event);
 
     CHECK_INT(sd_event_new(&event) >= 0, 1);
