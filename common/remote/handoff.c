@@ -200,13 +200,13 @@ void mv_handoff_receive(mv_client *c, const mv_header *h, const uint8_t *pkt, si
     else if (!mv_client_trusted_relay(c))
         r = mv_error_report(-EPERM, MV_ERR_ACCESS_DENIED, MV_FROM_ACCESS,
                             "only a privileged relay may hand over a client");
-    else if (fd < 0)
-        r = mv_error_report(-EINVAL, MV_ERR_RPC, MV_FROM_RPC,
-                            "no socket came with the handed over client");
     else if (mv_body_decode(pkt + MV_PACKET_MIN, len - MV_PACKET_MIN,
                             (xdrproc_t)xdr_mv_handoff_args, &args) < 0)
         r = mv_error_report(-EINVAL, MV_ERR_RPC, MV_FROM_RPC,
                             "cannot decode the arguments of a handover");
+    else if (fd < 0)
+        r = mv_error_report(-EINVAL, MV_ERR_RPC, MV_FROM_RPC,
+                            "no socket came with the handed over client");
     else
         r = adopt(c, &args, TAKE_FD(fd));
     mv_body_free((xdrproc_t)xdr_mv_handoff_args, &args);
