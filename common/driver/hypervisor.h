@@ -121,4 +121,22 @@ enum {
 };
 void mv_domain_event_lifecycle(const mv_domain_ref *dom, int event, int detail);
 
+/* The other domain events a hypervisor raises, with libvirt's arguments
+ * (virDomainEventID callbacks); the same rules as above.  io_error raises
+ * both IO_ERROR and IO_ERROR_REASON, block_job both BLOCK_JOB (by file)
+ * and BLOCK_JOB_2 (by disk target), pm PMSUSPEND or PMWAKEUP, device
+ * DEVICE_ADDED or DEVICE_REMOVED. */
+void mv_domain_event_reboot(const mv_domain_ref *dom);
+void mv_domain_event_control_error(const mv_domain_ref *dom);
+void mv_domain_event_rtc_change(const mv_domain_ref *dom, long long offset);
+void mv_domain_event_watchdog(const mv_domain_ref *dom, int action);
+void mv_domain_event_io_error(const mv_domain_ref *dom, const char *src_path,
+                              const char *dev_alias, int action, const char *reason);
+void mv_domain_event_block_job(const mv_domain_ref *dom, const char *path, const char *target,
+                               int type, int status);
+void mv_domain_event_tray_change(const mv_domain_ref *dom, const char *dev_alias, int reason);
+void mv_domain_event_pm(const mv_domain_ref *dom, bool suspended);
+void mv_domain_event_balloon_change(const mv_domain_ref *dom, unsigned long long actual_kib);
+void mv_domain_event_device(const mv_domain_ref *dom, const char *dev_alias, bool added);
+
 #endif

@@ -24,29 +24,37 @@ void mv_header_decode(const uint8_t buf[MV_MESSAGE_HEADER_SIZE], mv_header *ret)
     ret->status = mv_be32(buf + 20);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = v >> 24;
-    p[1] = v >> 16;
-    p[2] = v >> 8;
-    p[3] = v;
-}
-
 void mv_header_encode(const mv_header *h, uint8_t buf[MV_MESSAGE_HEADER_SIZE])
 {
-    put32(buf, h->prog);
-    put32(buf + 4, h->vers);
-    put32(buf + 8, (uint32_t)h->proc);
-    put32(buf + 12, h->type);
-    put32(buf + 16, h->serial);
-    put32(buf + 20, h->status);
+    mv_put_be32(buf, h->prog);
+    mv_put_be32(buf + 4, h->vers);
+    mv_put_be32(buf + 8, (uint32_t)h->proc);
+    mv_put_be32(buf + 12, h->type);
+    mv_put_be32(buf + 16, h->serial);
+    mv_put_be32(buf + 20, h->status);
+}
+
+size_t mv_body_size(xdrproc_t body_xdr, void *body)
+{
+    return body_xdr ? xdr_sizeof(body_xdr, body) : 0;
+}
+
+int mv_body_encode(xdrproc_t body_xdr, void *body, uint8_t *buf, size_t len)
+{
+    XDR xdr;
+    int ok;
+
+    if (!body_xdr || len == 0)
+        return 0;
+    xdrmem_create(&xdr, (char *)buf, len, XDR_ENCODE);
+    ok = body_xdr(&xdr, body, 0);
+    xdr_destroy(&xdr);
+    return ok ? 0 : -EBADMSG;
 }
 
 size_t mv_packet_size(xdrproc_t body_xdr, void *body)
 {
-    if (!body_xdr)
-        return MV_PACKET_MIN;
-    return MV_PACKET_MIN + xdr_sizeof(body_xdr, body);
+    return MV_PACKET_MIN + mv_body_size(body_xdr, body);
 }
 
 int mv_packet_encode(const mv_header *h, xdrproc_t body_xdr, void *body,
@@ -54,19 +62,9 @@ int mv_packet_encode(const mv_header *h, xdrproc_t body_xdr, void *body,
 {
     if (len < MV_PACKET_MIN || len > MV_MESSAGE_MAX)
         return -EMSGSIZE;
-    put32(buf, (uint32_t)len);
+    mv_put_be32(buf, (uint32_t)len);
     mv_header_encode(h, buf + MV_MESSAGE_LEN_SIZE);
-    if (body_xdr && len > MV_PACKET_MIN) {
-        XDR xdr;
-        int ok;
-
-        xdrmem_create(&xdr, (char *)buf + MV_PACKET_MIN, len - MV_PACKET_MIN, XDR_ENCODE);
-        ok = body_xdr(&xdr, body, 0);
-        xdr_destroy(&xdr);
-        if (!ok)
-            return -EBADMSG;
-    }
-    return 0;
+    return mv_body_encode(body_xdr, body, buf + MV_PACKET_MIN, len - MV_PACKET_MIN);
 }
 
 int mv_packet_new(const mv_header *h, xdrproc_t body_xdr, void *body, mv_packet *ret)

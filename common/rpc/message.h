@@ -34,6 +34,14 @@ static inline uint32_t mv_be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static inline void mv_put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = v >> 24;
+    p[1] = v >> 16;
+    p[2] = v >> 8;
+    p[3] = v;
+}
+
 /* Length word of a packet: -EBADMSG when it cannot be a valid packet. */
 int mv_packet_length(const uint8_t buf[MV_MESSAGE_LEN_SIZE], uint32_t *ret_len);
 
@@ -54,6 +62,10 @@ int mv_packet_new(const mv_header *h, xdrproc_t body_xdr, void *body, mv_packet 
 int mv_packet_new_error(const mv_header *call_hdr, const mv_error *err, mv_packet *ret);
 /* The error an error reply (a whole packet of len bytes) carries. */
 int mv_packet_error(const uint8_t *pkt, size_t len, mv_error *ret);
+
+/* Bytes of a body alone, and its encoding into buf (of that many bytes). */
+size_t mv_body_size(xdrproc_t body_xdr, void *body);
+int mv_body_encode(xdrproc_t body_xdr, void *body, uint8_t *buf, size_t len);
 
 /* Decode a body; on failure everything decoded so far is freed. */
 int mv_body_decode(const uint8_t *buf, size_t len, xdrproc_t body_xdr, void *body);

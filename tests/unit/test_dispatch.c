@@ -628,6 +628,88 @@ static void test_lifecycle_event(void)
     teardown();
 }
 
+/* The events other than lifecycle: each to the callbacks of its own
+ * event id, as its own procedure, the callback id first, then the body. */
+static void *raise_others(void *data)
+{
+    mv_domain_ref ref = { .name = "guest", .id = 3 };
+
+    memcpy(ref.uuid, uuid_a, sizeof(ref.uuid));
+    mv_domain_event_reboot(&ref);
+    mv_domain_event_io_error(&ref, "/img/a.qcow2", "virtio-disk0", 1, "enospc");
+    mv_domain_event_block_job(&ref, "/img/a.qcow2", "vda", 2, 0);
+    mv_domain_event_balloon_change(&ref, 524288);
+    mv_domain_event_device(&ref, "net0", false);
+    return NULL;
+}
+
+/* The next event on fd: its procedure, and its body after the callback id. */
+static void expect_event(int fd, int proc, int callback_id, xdrproc_t body_xdr, void *body)
+{
+    static uint8_t buf[4096];
+    mv_header h;
+    size_t len = fixture_read_packet(event, fd, buf, sizeof(buf), &h);
+
+    CHECK(len > MV_PACKET_MIN + 4);
+    if (len <= MV_PACKET_MIN + 4)
+        return;
+    CHECK_INT(h.type, MV_MESSAGE_ASYNC);
+    CHECK_INT(h.proc, proc);
+    CHECK_INT(mv_be32(buf + MV_PACKET_MIN), callback_id);
+    CHECK_INT(mv_body_decode(buf + MV_PACKET_MIN + 4, len - MV_PACKET_MIN - 4, body_xdr, body), 0);
+}
+
+static void test_other_events(void)
+{
+    int fd, reboot, io, io_reason, job2, balloon, removed;
+    mv_domain_event_reboot_body rb = { 0 };
+    mv_domain_event_io_error_body ie = { 0 };
+    mv_domain_event_io_error_reason_body ir = { 0 };
+    mv_domain_event_block_job_body bj = { 0 };
+    mv_domain_event_balloon_change_body bc = { 0 };
+    mv_domain_event_device_body dr = { 0 };
+    pthread_t t;
+
+    setup_default();
+    fd = client(MV_LISTENER_RW);
+    open_ok(fd);
+    reboot = register_event(fd, 2, 1, NULL);
+    io = register_event(fd, 3, 4, NULL);
+    io_reason = register_event(fd, 4, 6, uuid_a);
+    job2 = register_event(fd, 5, 16, NULL);
+    balloon = register_event(fd, 6, 13, NULL);
+    removed = register_event(fd, 7, 15, NULL);
+    register_event(fd, 8, 15, uuid_b);         /* another domain's: nothing */
+
+    CHECK_INT(pthread_create(&t, NULL, raise_others, NULL), 0);
+    pthread_join(t, NULL);
+    expect_event(fd, 319, reboot, (xdrproc_t)xdr_mv_domain_event_reboot_body, &rb);
+    CHECK_STR(rb.dom.name, "guest");
+    CHECK_INT(rb.dom.id, 3);
+    expect_event(fd, 322, io, (xdrproc_t)xdr_mv_domain_event_io_error_body, &ie);
+    CHECK_STR(ie.srcPath, "/img/a.qcow2");
+    CHECK_STR(ie.devAlias, "virtio-disk0");
+    CHECK_INT(ie.action, 1);
+    expect_event(fd, 324, io_reason, (xdrproc_t)xdr_mv_domain_event_io_error_reason_body, &ir);
+    CHECK_STR(ir.reason, "enospc");
+    expect_event(fd, 339, job2, (xdrproc_t)xdr_mv_domain_event_block_job_body, &bj);
+    CHECK_STR(bj.path, "vda");
+    CHECK_INT(bj.type, 2);
+    expect_event(fd, 331, balloon, (xdrproc_t)xdr_mv_domain_event_balloon_change_body, &bc);
+    CHECK(bc.actual == 524288);
+    expect_event(fd, 333, removed, (xdrproc_t)xdr_mv_domain_event_device_body, &dr);
+    CHECK_STR(dr.devAlias, "net0");
+    CHECK(!fixture_readable(event, fd));
+    mv_body_free((xdrproc_t)xdr_mv_domain_event_reboot_body, &rb);
+    mv_body_free((xdrproc_t)xdr_mv_domain_event_io_error_body, &ie);
+    mv_body_free((xdrproc_t)xdr_mv_domain_event_io_error_reason_body, &ir);
+    mv_body_free((xdrproc_t)xdr_mv_domain_event_block_job_body, &bj);
+    mv_body_free((xdrproc_t)xdr_mv_domain_event_balloon_change_body, &bc);
+    mv_body_free((xdrproc_t)xdr_mv_domain_event_device_body, &dr);
+    close(fd);
+    teardown();
+}
+
 /*----- relayed calls -----*/
 
 static char sockdir[] = "/tmp/mv-test-dispatch-XXXXXX";
@@ -868,6 +950,7 @@ int main(void)
     test_set_identity();
     test_event_registration();
     test_lifecycle_event();
+    test_other_events();
     test_relay();
     test_relay_foreign_open_reply();
     TEST_DONE();

@@ -82,9 +82,9 @@ int main(void)
             CHECK(!(r->flags & MV_ROUTE_PRIO));
     }
     CHECK(known > 200);
-    /* domain and connection-closed, plus those of network, storage pool
-     * (2), node device (2) and secret (2) */
-    CHECK_INT(events, 9);
+    /* domain (15 kinds) and connection-closed, plus those of network,
+     * storage pool (2), node device (2) and secret (2) */
+    CHECK_INT(events, 23);
     /* libvirt 9.0 numbers procedures up to 443; nothing newer is routed */
     CHECK(MV_PROC_LIMIT <= 444);
     /* every subsystem a relay may forward to has its procedures */

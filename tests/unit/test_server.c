@@ -41,17 +41,25 @@ static const mv_hypervisor_driver test_driver = {
 
 static sd_event *event;
 
-static void call(int fd, int proc, uint32_t serial, const void *body, size_t len)
+/* A packet of the remote program, encoded whole (length word included). */
+static size_t encode_call(int proc, uint32_t serial, const void *body, size_t len, uint8_t *buf)
 {
-    uint8_t buf[256];
     mv_header h = { .prog = MV_REMOTE_PROGRAM, .vers = 1, .proc = proc,
                     .type = MV_MESSAGE_CALL, .serial = serial };
     size_t total = MV_PACKET_MIN + len;
 
-    buf[0] = total >> 24; buf[1] = total >> 16; buf[2] = total >> 8; buf[3] = total;
+    mv_put_be32(buf, total);
     mv_header_encode(&h, buf + 4);
     if (len)
         memcpy(buf + MV_PACKET_MIN, body, len);
+    return total;
+}
+
+static void call(int fd, int proc, uint32_t serial, const void *body, size_t len)
+{
+    uint8_t buf[256];
+    size_t total = encode_call(proc, serial, body, len, buf);
+
     CHECK_INT(write(fd, buf, total), (ssize_t)total);
 }
 
@@ -200,19 +208,6 @@ static void test_client_buckets(void)
     while (n > 0)
         close(fds[--n]);
     fixture_free(&fx);
-}
-
-/* A packet of the remote program, encoded whole (length word included). */
-static size_t encode_call(int proc, uint32_t serial, const void *body, size_t len, uint8_t *buf)
-{
-    mv_header h = { .prog = MV_REMOTE_PROGRAM, .vers = 1, .proc = proc,
-                    .type = MV_MESSAGE_CALL, .serial = serial };
-    size_t total = MV_PACKET_MIN + len;
-
-    buf[0] = total >> 24; buf[1] = total >> 16; buf[2] = total >> 8; buf[3] = total;
-    mv_header_encode(&h, buf + 4);
-    memcpy(buf + MV_PACKET_MIN, body, len);
-    return total;
 }
 
 /* Hand client (its socket) over on relay, with input; the handover's
