@@ -10,7 +10,8 @@ RUN_DEPS = meson ninja-build pkg-config gcc libc6-dev rpcsvc-proto \
 	libsystemd-dev libtirpc-dev libxml2-dev libjson-c-dev \
 	qemu-system-x86 qemu-utils libvirt-clients systemd
 # Needed by the tests: stock clients, the real libvirtd to compare with,
-# schemas, sanitizer and fuzzer runtimes, socket activation.
+# schemas, sanitizer and fuzzer runtimes, socket activation.  (The test
+# guest's kernel and busybox are downloaded, not installed: tests/guest.)
 CHECK_DEPS = $(RUN_DEPS) python3 python3-libvirt libvirt-daemon libvirt-daemon-driver-qemu \
 	libvirt-dev libxml2-utils systemd clang libclang-rt-14-dev iproute2 util-linux \
 	procps gnutls-bin dnsmasq-base virtinst qemu-system-gui ovmf qemu-block-extra \
@@ -95,6 +96,7 @@ check: deps-check users build build-asan
 	$(MAKE) fuzz
 	tests/bench/run-bench.sh --quick --build $(BUILD) --json $(BUILD)/bench-quick.json $(BUILD)/virtqemud/virtqemud
 	tests/bench/run-domain-bench.sh --quick --storage tmpfs --build $(BUILD) --json $(BUILD)/domain-bench-quick.json $(BUILD)/virtqemud/virtqemud
+	tests/bench/run-guest-bench.sh --quick --build $(BUILD) --json $(BUILD)/guest-bench-quick.json $(BUILD)/virtqemud/virtqemud
 
 # Short fuzzing runs from the seed corpora: a smoke test that each target
 # still builds and survives; long campaigns are run by hand.
@@ -106,6 +108,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 bench: deps-check users build
 	tests/bench/run-bench.sh --build $(BUILD) --json $(BUILD)/bench.json $(BUILD)/virtqemud/virtqemud
 	tests/bench/run-domain-bench.sh --build $(BUILD) --json $(BUILD)/domain-bench.json $(BUILD)/virtqemud/virtqemud
+	tests/bench/run-guest-bench.sh --build $(BUILD) --json $(BUILD)/guest-bench.json $(BUILD)/virtqemud/virtqemud
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,286 @@
+"""guestbench.py — guest lifecycle timings through python3-libvirt, against
+any daemon that speaks the libvirt protocol (Debian's libvirtd, virtqemud).
+Run by run-guest-bench.sh inside a daemon's sandbox; usable by hand:
+
+    python3 tests/bench/guestbench.py --uri 'qemu:///system?socket=PATH' \
+        --pid DAEMON_PID [--aux-pid PID] [--runs N] [--parallel P] [--settle S]
+
+The guests are the test guest (tests/guest, tests/integration/guest.py:
+direct kernel boot, TCG, 128 MiB, pty serial), defined as benchgN and
+undefined at the end.  Measured (ms; each the median of --runs, 5):
+
+  first_start_ms     the first create() (caches cold, not in start_ms)
+  start_ms           dom.create() until it returns, the guest running
+  destroy_ms         dom.destroy() of a guest running for --settle s (0.5)
+  cpu_per_cycle_ms   the daemon's CPU over the start+destroy cycles, per
+                     cycle: the sum of its threads' /proc/PID/task/*/schedstat
+                     (ns) when no thread came or went meanwhile
+                     (cpu_resolution_ms=0), else utime+stime of
+                     /proc/PID/stat (clock ticks: cpu_resolution_ms says how
+                     coarse); aux_cpu_per_cycle_ms the same for --aux-pid
+                     (libvirtd's virtlogd)
+  par_ms             P guests (--parallel, 8) created at once, one
+                     connection and thread each, until the last returns
+  suspend_ms, resume_ms           dom.suspend() / dom.resume() calls
+  event_suspend_ms, event_resume_ms
+                     from the call to the lifecycle event (SUSPENDED,
+                     RESUMED) arriving on another connection
+  event_start_ms, event_stop_ms   the same for create() and destroy()
+
+Prints key=value lines (*_runs_ms=a,b,... every run).  If the daemon cannot
+define or start a guest ("unknown procedure", "not supported"), prints
+skipped=REASON and exits 0; any other failure exits 1."""
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+
+import libvirt
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../integration"))
+import guest  # noqa: E402
+
+UNSUPPORTED = (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_RPC,
+               libvirt.VIR_ERR_OPERATION_UNSUPPORTED, libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED)
+EV_NAMES = {libvirt.VIR_DOMAIN_EVENT_STARTED: "start", libvirt.VIR_DOMAIN_EVENT_STOPPED: "stop",
+            libvirt.VIR_DOMAIN_EVENT_SUSPENDED: "suspend",
+            libvirt.VIR_DOMAIN_EVENT_RESUMED: "resume"}
+TICK_MS = 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
+def now_ms():
+    return time.monotonic() * 1000.0
+
+
+def cpu_ms(pid):
+    """utime + stime of a process (every thread, living and gone), in ms."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * TICK_MS
+
+
+def thread_cpu_ns(pid):
+    """{tid: CPU ns} of a process's living threads (schedstat: exact, but
+    a thread that ends takes its time along)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                out[tid] = int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return out
+
+
+class CpuMeter:
+    """A process's CPU time between start() and per(n): exact (schedstat)
+    when the same threads lived throughout, else from /proc/PID/stat, in
+    clock ticks."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.stat0 = cpu_ms(pid)
+        self.threads0 = thread_cpu_ns(pid)
+
+    def per(self, n):
+        """(ms per unit of n, exact?)"""
+        threads = thread_cpu_ns(self.pid)
+        if threads.keys() == self.threads0.keys():
+            return sum(threads[t] - self.threads0[t] for t in threads) / 1e6 / n, True
+        return (cpu_ms(self.pid) - self.stat0) / n, False
+
+
+class Events:
+    """Lifecycle events on a connection of their own, with arrival times."""
+
+    def __init__(self, uri):
+        self.conn = libvirt.open(uri)
+        self.cond = threading.Condition()
+        self.seen = []   # (ms, domain name, kind)
+        self.conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                         self._cb, None)
+
+    def _cb(self, conn, dom, event, detail, opaque):
+        t = now_ms()
+        with self.cond:
+            self.seen.append((t, dom.name(), EV_NAMES.get(event, str(event))))
+            self.cond.notify_all()
+
+    def mark(self):
+        with self.cond:
+            return len(self.seen)
+
+    def wait(self, mark, name, kind, timeout=60):
+        """The arrival time of the first (name, kind) event after mark."""
+        end = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for t, n, k in self.seen[mark:]:
+                    if n == name and k == kind:
+                        return t
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise RuntimeError(f"no {kind} event for {name} in {timeout} s")
+                self.cond.wait(left)
+
+
+def unsupported(e):
+    return e.get_error_code() in UNSUPPORTED or "unknown procedure" in str(e)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--uri", required=True)
+    ap.add_argument("--pid", type=int, required=True, help="the daemon's pid (CPU time)")
+    ap.add_argument("--aux-pid", type=int, help="a helper daemon's pid (CPU time)")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--parallel", type=int, default=8)
+    ap.add_argument("--settle", type=float, default=0.5)
+    a = ap.parse_args()
+
+    libvirt.registerErrorHandler(lambda *_: None, None)
+    libvirt.virEventRegisterDefaultImpl()
+    threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
+                     daemon=True).start()
+
+    img = guest.ensure_guest_image()
+    conn = libvirt.open(a.uri)
+    events = Events(a.uri)
+    names = [f"benchg{i}" for i in range(max(a.parallel, 1))]
+    res, runs = {}, {}
+
+    def record(key, values):
+        runs[key] = values
+        res[key] = statistics.median(values)
+
+    doms = []
+    try:
+        try:
+            for n in names:
+                for d in conn.listAllDomains():
+                    if d.name() == n:
+                        if d.isActive():
+                            d.destroy()
+                        d.undefine()
+                doms.append(conn.defineXML(guest.guest_xml(n, image=img)))
+        except libvirt.libvirtError as e:
+            if unsupported(e):
+                print(f"skipped=cannot define a guest: {e}")
+                return 0
+            raise
+        dom = doms[0]
+
+        # The first start: the daemon's caches are cold.
+        t0 = now_ms()
+        try:
+            dom.create()
+        except libvirt.libvirtError as e:
+            if unsupported(e):
+                print(f"skipped=cannot start a guest: {e}")
+                return 0
+            raise
+        res["first_start_ms"] = now_ms() - t0
+        time.sleep(a.settle)
+        dom.destroy()
+
+        # Start + destroy cycles, the daemon's CPU over them.
+        start, destroy, ev_start, ev_stop = [], [], [], []
+        cpu = CpuMeter(a.pid)
+        aux = CpuMeter(a.aux_pid) if a.aux_pid else None
+        for _ in range(a.runs):
+            m = events.mark()
+            t0 = now_ms()
+            dom.create()
+            t1 = now_ms()
+            if dom.state()[0] != libvirt.VIR_DOMAIN_RUNNING:
+                raise RuntimeError(f"after create() the guest is in state {dom.state()}")
+            start.append(t1 - t0)
+            ev_start.append(events.wait(m, dom.name(), "start") - t0)
+            time.sleep(a.settle)
+            m = events.mark()
+            t0 = now_ms()
+            dom.destroy()
+            destroy.append(now_ms() - t0)
+            ev_stop.append(events.wait(m, dom.name(), "stop") - t0)
+        res["cpu_per_cycle_ms"], exact = cpu.per(a.runs)
+        res["cpu_resolution_ms"] = 0.0 if exact else TICK_MS / a.runs
+        if aux:
+            res["aux_cpu_per_cycle_ms"] = aux.per(a.runs)[0]
+        record("start_ms", start)
+        record("destroy_ms", destroy)
+        record("event_start_ms", ev_start)
+        record("event_stop_ms", ev_stop)
+
+        # Suspend and resume of a running guest.
+        dom.create()
+        time.sleep(a.settle)
+        sus, resm, ev_sus, ev_res = [], [], [], []
+        for _ in range(a.runs):
+            m = events.mark()
+            t0 = now_ms()
+            dom.suspend()
+            sus.append(now_ms() - t0)
+            ev_sus.append(events.wait(m, dom.name(), "suspend") - t0)
+            m = events.mark()
+            t0 = now_ms()
+            dom.resume()
+            resm.append(now_ms() - t0)
+            ev_res.append(events.wait(m, dom.name(), "resume") - t0)
+        dom.destroy()
+        record("suspend_ms", sus)
+        record("resume_ms", resm)
+        record("event_suspend_ms", ev_sus)
+        record("event_resume_ms", ev_res)
+
+        # P guests at once, each from its own connection and thread.
+        conns = [libvirt.open(a.uri) for _ in names]
+        pdoms = [c.lookupByName(n) for c, n in zip(conns, names)]
+        par = []
+        for _ in range(a.runs):
+            barrier = threading.Barrier(len(pdoms) + 1)
+            errors = []
+
+            def one(d):
+                barrier.wait()
+                try:
+                    d.create()
+                except libvirt.libvirtError as e:
+                    errors.append(f"{d.name()}: {e}")
+
+            threads = [threading.Thread(target=one, args=(d,)) for d in pdoms]
+            for t in threads:
+                t.start()
+            barrier.wait()
+            t0 = now_ms()
+            for t in threads:
+                t.join()
+            par.append(now_ms() - t0)
+            for d in pdoms:
+                if d.isActive():
+                    d.destroy()
+            if errors:
+                raise RuntimeError("parallel start: " + "; ".join(errors))
+        for c in conns:
+            c.close()
+        res["parallel"] = len(pdoms)
+        record("par_ms", par)
+    finally:
+        for d in doms:
+            try:
+                if d.isActive():
+                    d.destroy()
+                d.undefine()
+            except libvirt.libvirtError:
+                pass
+
+    for k, v in res.items():
+        print(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}")
+    for k, v in runs.items():
+        print(f"{k[:-3]}_runs_ms=" + ",".join(f"{x:.2f}" for x in v))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
