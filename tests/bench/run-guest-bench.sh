@@ -264,6 +264,10 @@ print("medians of %d run%s; a guest runs %.1f s before it is destroyed; CPU reso
 print("floor: bare QEMU driven by qemufloor (fork/exec -> greeting -> qmp_capabilities -> cont; "
       "SIGTERM -> reaped)")
 print_notes(res)
+for name, d in res.items():
+    for k, v in d.items():
+        if k.startswith("skipped_"):
+            print("%s: %s not measured: %s" % (name, k[8:], v))
 errors = [n for n, d in res.items() if "error" in d]
 write_json(json_path, {
     "settings": {"runs": runs, "parallel": par, "settle_s": settle,

@@ -41,6 +41,8 @@ die() { note "$*"; exit 1; }
 
 [ "$(dpkg --print-architecture)" = amd64 ] || die "only amd64 hosts are supported"
 mkdir -p "$debs" "$out"
+# Readable by the unprivileged QEMU user, whatever the umask.
+chmod 755 "$cache" "$debs"
 exec 9>"$cache/lock"
 flock 9
 
