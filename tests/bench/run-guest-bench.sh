@@ -13,7 +13,9 @@
 # The guest is the test guest (tests/guest: Debian's kernel and a busybox
 # initramfs, direct kernel boot, TCG, 128 MiB, a pty serial console), built
 # or taken from its cache first.  Three stacks, one after the other, each in
-# its own sandbox (libvirtd-sandbox.sh):
+# its own sandbox (libvirtd-sandbox.sh).  In each, the floor is measured
+# first and then the daemon, so that each daemon is compared with a floor
+# taken moments before on the same machine (other load on it moves both):
 #
 #   floor      qemufloor (tests/bench/qemufloor.c): bare QEMU, the command
 #              line a daemon runs for that guest (paused, QMP monitor on a
@@ -25,7 +27,8 @@
 #   libvirtd   /usr/sbin/libvirtd with virtlogd (Debian's default
 #              stdio_handler), QEMU run as root
 #   virtqemud  VIRTQEMUD (default BUILD/virtqemud/virtqemud) on its own
-#              socket; while it cannot start guests its column says why
+#              socket, QEMU run as root; while it cannot start guests its
+#              column says why
 #
 # The daemons are measured by guestbench.py (python3-libvirt; see its
 # header): start (create() until it returns, the guest running), destroy,
@@ -49,14 +52,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 GUESTBENCH="$here/guestbench.py"
 IMAGE_DIR=${MODVIRT_GUEST_DIR:-/var/cache/modvirt-test-guest/image}
 
-# The guest's QEMU command line for the floor, without the monitor (which
-# qemufloor adds): what a daemon runs for guest.guest_xml() with no disk.
-# Uses WORK (the master key file) and IMAGE_DIR.
+# floor_argv FILE: the guest's QEMU command line for the floor, without the
+# monitor (which qemufloor adds), NUL-separated into FILE: what a daemon runs
+# for guest.guest_xml() with no disk.  Uses WORK (the master key file) and
+# IMAGE_DIR.
 floor_argv() {
     local mem=128
     head -c 32 /dev/urandom > "$WORK/master-key.aes"
     # shellcheck disable=SC2054  # the commas are in QEMU option values
-    FLOOR_ARGV=(/usr/bin/qemu-system-x86_64
+    local argv=(/usr/bin/qemu-system-x86_64
         -name guest=floorg,debug-threads=on -S
         -object "{\"qom-type\":\"secret\",\"id\":\"masterKey0\",\"format\":\"raw\",\"file\":\"$WORK/master-key.aes\"}"
         -machine pc,usb=off,dump-guest-core=off,memory-backend=pc.ram -accel tcg -cpu qemu64
@@ -72,6 +76,20 @@ floor_argv() {
         -device '{"driver":"virtio-balloon-pci","id":"balloon0","bus":"pci.0","addr":"0x2"}'
         -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
         -msg timestamp=on)
+    printf '%s\0' "${argv[@]}" > "$1"
+}
+
+# floor OUT: qemufloor ($QF) with the command line in $WORK/floor.argv, its
+# lines appended to OUT as floor_KEY=VALUE.
+floor() {
+    local out=$1 argv lines
+    mapfile -d '' argv < "$WORK/floor.argv"
+    if ! lines=$("$QF" --runs "$RUNS" --parallel "$PAR" --dir "$WORK" \
+            --settle "$(awk "BEGIN { print int($SETTLE * 1000) }")" -- "${argv[@]}"); then
+        echo "error=qemufloor failed" >> "$out"
+        return 1
+    fi
+    awk '{ print "floor_" $0 }' <<<"$lines" >> "$out"
 }
 
 # guestbench OUT LOG URI PID [AUX-PID]: guestbench.py against a daemon,
@@ -91,17 +109,11 @@ guestbench() {
 
 # ---- inside the sandboxes (libvirtd-sandbox.sh) ------------------------------
 case ${1:-} in
---inner-floor)
-    inner_libvirtd_check
-    out=$2
-    shift 2
-    "$@" >> "$out" || { echo "error=qemufloor failed" >> "$out"; exit 1; }
-    exit 0
-    ;;
 --inner-libvirtd)
     inner_libvirtd_check
     out=$2
     echo "version=$(libvirtd_version)" >> "$out"
+    floor "$out" || exit 1
     log="$WORK/libvirtd.log"
     /usr/sbin/virtlogd >> "$WORK/virtlogd.log" 2>&1 &
     logd=$!
@@ -123,6 +135,7 @@ case ${1:-} in
     inner_libvirtd_check
     out=$2 bin=$3
     echo "binary=$(readlink -f "$bin")" >> "$out"
+    floor "$out" || exit 1
     log="$WORK/virtqemud.log"
     sock=/run/libvirt/virtqemud-sock
     start_daemon "$log" "$bin"
@@ -162,8 +175,8 @@ make_work run-guest-bench
 export WORK RUNS PAR SETTLE IMAGE_DIR
 note "the test guest: $("$here/../guest/build-guest.sh" "$IMAGE_DIR" | tr '\n' ' ')"
 
-floor_kv="$WORK/floor.kv" libvirtd_kv="$WORK/libvirtd.kv" modvirt_kv="$WORK/virtqemud.kv"
-: > "$floor_kv"; : > "$libvirtd_kv"; : > "$modvirt_kv"
+libvirtd_kv="$WORK/libvirtd.kv" modvirt_kv="$WORK/virtqemud.kv"
+: > "$libvirtd_kv"; : > "$modvirt_kv"
 rc=0
 
 QF="$build/tests/bench/qemufloor"
@@ -172,14 +185,11 @@ if [ ! -x "$QF" ]; then
     QF="$WORK/qemufloor"
     cc -std=gnu11 -O2 -D_GNU_SOURCE -o "$QF" "$here/qemufloor.c"
 fi
-floor_argv
-note "floor: qemufloor, $RUNS run(s), $PAR in parallel"
-"$here/libvirtd-sandbox.sh" "$self" --inner-floor "$floor_kv" \
-    "$QF" --runs "$RUNS" --parallel "$PAR" --settle "$(awk "BEGIN { print int($SETTLE * 1000) }")" \
-    --dir "$WORK" -- "${FLOOR_ARGV[@]}" || rc=1
+export QF
+floor_argv "$WORK/floor.argv"
 
 if [ "$do_libvirtd" = 1 ]; then
-    note "libvirtd: guestbench, $RUNS run(s)"
+    note "libvirtd: the floor, then guestbench; $RUNS run(s), $PAR in parallel"
     run_libvirtd "$libvirtd_kv" "$libvirtd_kv" || rc=1
 else
     echo "skipped=--no-libvirtd" >> "$libvirtd_kv"
@@ -188,11 +198,11 @@ fi
 if [ "$do_modvirt" = 0 ]; then
     echo "skipped=--no-modvirt" >> "$modvirt_kv"
 elif have_virtqemud "$modvirt_kv"; then
-    note "virtqemud: guestbench, $RUNS run(s)"
+    note "virtqemud: the floor, then guestbench; $RUNS run(s), $PAR in parallel"
     "$here/libvirtd-sandbox.sh" "$self" --inner-virtqemud "$modvirt_kv" "$virtqemud" || rc=1
 fi
 
-report "$floor_kv" "$libvirtd_kv" "$modvirt_kv" "$json" "$RUNS" "$PAR" "$SETTLE" <<'EOF' || rc=1
+report "$libvirtd_kv" "$modvirt_kv" "$json" "$RUNS" "$PAR" "$SETTLE" <<'EOF' || rc=1
 def load(path):
     d = {}
     with open(path) as f:
@@ -209,9 +219,12 @@ def load(path):
                 d[k] = v
     return d
 
-floor, lv, vq = (load(p) for p in sys.argv[1:4])
-json_path, runs, par, settle = sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
-res = {"floor": floor, "libvirtd": lv, "virtqemud": vq}
+lv, vq = (load(p) for p in sys.argv[1:3])
+json_path, runs, par, settle = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+res = {"libvirtd": lv, "virtqemud": vq}
+# Each daemon's own floor, measured just before it in its sandbox.
+flv = {k[6:]: v for k, v in lv.items() if k.startswith("floor_")}
+fvq = {k[6:]: v for k, v in vq.items() if k.startswith("floor_")}
 
 # (label, key, floor's key, target: the most a daemon may take, as a
 # multiple of the floor)
@@ -235,34 +248,36 @@ def ratio(a, b):
     return a / b if isinstance(a, float) and isinstance(b, float) and b > 0 else None
 
 ratios, targets = {}, {}
+FMT = "%-32s %8s %9s %8s %9s %8s %8s %7s"
 print()
-print("%-34s %9s %9s %9s %9s %9s %7s" % ("", "floor", "libvirtd", "virtqemud",
-                                        "lv/floor", "vq/floor", "target"))
+print(FMT % ("", "floor", "libvirtd", "floor", "virtqemud", "lv/floor", "vq/floor", "target"))
 for label, k, fk, tgt in ROWS:
-    rl, rq = ratio(lv.get(k), floor.get(fk)) if fk else None, ratio(vq.get(k), floor.get(fk)) if fk else None
+    rl = ratio(lv.get(k), flv.get(fk)) if fk else None
+    rq = ratio(vq.get(k), fvq.get(fk)) if fk else None
     if fk:
         ratios[k] = {"libvirtd_over_floor": rl, "virtqemud_over_floor": rq}
         if rq is not None:
             targets[k] = {"target_over_floor": tgt, "ratio": round(rq, 3), "met": rq <= tgt}
-    print("%-34s %9s %9s %9s %9s %9s %7s" % (
-        label, cell(floor, fk), cell(lv, k), cell(vq, k),
-        "%.2f" % rl if rl is not None else "-", "%.2f" % rq if rq is not None else "-",
-        "<=%.1fx" % tgt if tgt else ""))
+    print(FMT % (label, cell(flv, fk), cell(lv, k), cell(fvq, fk), cell(vq, k),
+                 "%.2f" % rl if rl is not None else "-", "%.2f" % rq if rq is not None else "-",
+                 "<=%.1fx" % tgt if tgt else ""))
 cl, cq = lv.get("cpu_per_cycle_ms"), vq.get("cpu_per_cycle_ms")
 if isinstance(lv.get("aux_cpu_per_cycle_ms"), float):
-    print("%-34s %9s %9s" % ("  virtlogd CPU per cycle ms", "", cell(lv, "aux_cpu_per_cycle_ms")))
+    print(FMT % ("  virtlogd CPU per cycle ms", "", cell(lv, "aux_cpu_per_cycle_ms"), "", "", "", "", ""))
 rc = ratio(cq, cl)
 if rc is not None:
     targets["cpu_per_cycle_ms"] = {"target_over_libvirtd": 0.2, "ratio": round(rc, 3), "met": rc <= 0.2}
-print("%-34s %9s %9s %9s" % ("virtqemud / libvirtd daemon CPU", "", "",
-                             "%.2f" % rc if rc is not None else "-") + "   (target <= 0.20)")
+print("virtqemud / libvirtd daemon CPU per cycle: %s (target <= 0.20)"
+      % ("%.2f" % rc if rc is not None else "-"))
 for k, t in targets.items():
     print("target %-26s %s" % (k, "met" if t["met"] else "NOT met"))
 print()
-print("medians of %d run%s; a guest runs %.1f s before it is destroyed; CPU resolution %s ms per cycle (0: exact)"
-      % (runs, "s" if runs != 1 else "", settle, cell(lv, "cpu_resolution_ms")))
+print("medians of %d run%s; a guest runs %.1f s before it is destroyed; "
+      "CPU resolution per cycle (0: exact): libvirtd %s ms, virtqemud %s ms"
+      % (runs, "s" if runs != 1 else "", settle, cell(lv, "cpu_resolution_ms"),
+         cell(vq, "cpu_resolution_ms")))
 print("floor: bare QEMU driven by qemufloor (fork/exec -> greeting -> qmp_capabilities -> cont; "
-      "SIGTERM -> reaped)")
+      "SIGTERM -> reaped), measured in each daemon's sandbox just before it")
 print_notes(res)
 for name, d in res.items():
     for k, v in d.items():
@@ -272,7 +287,7 @@ errors = [n for n, d in res.items() if "error" in d]
 write_json(json_path, {
     "settings": {"runs": runs, "parallel": par, "settle_s": settle,
                  "guest": "tests/guest (direct kernel boot, TCG, 128 MiB)"},
-    "floor": floor, "libvirtd": lv, "virtqemud": vq,
+    "libvirtd": lv, "virtqemud": vq,
     "ratios_over_floor": ratios, "targets": targets,
 })
 sys.exit(1 if errors else 0)
