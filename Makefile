@@ -18,7 +18,7 @@ CHECK_DEPS = $(RUN_DEPS) python3 python3-libvirt libvirt-daemon libvirt-daemon-d
 	swtpm swtpm-tools
 
 .PHONY: all deps-run deps-check users build build-asan run stop check unit unit-asan \
-	integration fuzz bench clean
+	integration fuzz bench clean guest-image
 
 all: build
 
@@ -84,7 +84,14 @@ stop:
 	@# root's /run/libvirt (under systemd its units' RemoveOnStop does).
 	@rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro /run/libvirt/libvirt-admin-sock
 
-check: deps-check users build build-asan
+# The bootable test guest (tests/guest): downloaded and built once, before
+# the sandboxes (which may lack the network, or the resolver's /run), into
+# the cache the tests and benchmarks read it from (MODVIRT_GUEST_DIR).
+export MODVIRT_GUEST_DIR ?= /var/cache/modvirt-test-guest/image
+guest-image:
+	tests/guest/build-guest.sh $(MODVIRT_GUEST_DIR) >/dev/null
+
+check: deps-check users build build-asan guest-image
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
@@ -105,7 +112,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	  tests/fuzz/fuzz_journal tests/fuzz/fuzz_relay
 	tests/fuzz/run.sh $(FUZZ_BUILD) 30
 
-bench: deps-check users build
+bench: deps-check users build guest-image
 	tests/bench/run-bench.sh --build $(BUILD) --json $(BUILD)/bench.json $(BUILD)/virtqemud/virtqemud
 	tests/bench/run-domain-bench.sh --build $(BUILD) --json $(BUILD)/domain-bench.json $(BUILD)/virtqemud/virtqemud
 	tests/bench/run-guest-bench.sh --build $(BUILD) --json $(BUILD)/guest-bench.json $(BUILD)/virtqemud/virtqemud
