@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import unittest
 
 import libvirt
@@ -71,7 +70,8 @@ class BareQemu(unittest.TestCase):
 
 class WithLibvirtd(unittest.TestCase):
     """guest_xml() through Debian's libvirtd: its XML boots, the console
-    is where console_path() says, the disks are seen, reboot (ACPI, then a
+    is where console_path() says and in the console_log file, the disks are
+    seen, reboot (ACPI, then a
     reset) boots it again and ACPI shutdown ends it."""
 
     @classmethod
@@ -90,7 +90,8 @@ class WithLibvirtd(unittest.TestCase):
         os.makedirs(IMAGES, exist_ok=True)
         disk = guest.make_disk(os.path.join(IMAGES, "ref-g1.qcow2"), size_mib=8)
         sata = guest.make_disk(os.path.join(IMAGES, "ref-g1-sata.raw"), size_mib=4, fmt="raw")
-        xml = guest.guest_xml("ref-g1", disk=disk, disks=[(sata, "sata")])
+        log = os.path.join(tempfile.mkdtemp(prefix="guest-"), "console.log")
+        xml = guest.guest_xml("ref-g1", disk=disk, disks=[(sata, "sata")], console_log=log)
         dom = self.conn.createXML(xml, guest.start_flags(paused=True))
         try:
             self.assertEqual(dom.state()[0], libvirt.VIR_DOMAIN_PAUSED)
@@ -99,6 +100,8 @@ class WithLibvirtd(unittest.TestCase):
                 con.wait(guest.UP)
                 con.wait(guest.READY)
                 self.assertEqual(con.disks(), {"vda": 8 * 2048, "sda": 4 * 2048})
+                # QEMU writes the console to the log file too.
+                self.assertIn(guest.PREFIX + "disk sda 8192", guest.wait_log(log, guest.READY))
                 # Without an agent libvirt reboots through the power button
                 # and resets the guest once it has powered off.
                 dom.reboot()
@@ -117,6 +120,7 @@ class WithLibvirtd(unittest.TestCase):
                 pass
             for f in (disk, sata):
                 os.unlink(f)
+            shutil.rmtree(os.path.dirname(log))
 
 
 if __name__ == "__main__":
