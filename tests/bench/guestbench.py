@@ -6,8 +6,8 @@ Run by run-guest-bench.sh inside a daemon's sandbox; usable by hand:
         --pid DAEMON_PID [--aux-pid PID] [--runs N] [--parallel P] [--settle S]
 
 The guests are the test guest (tests/guest, tests/integration/guest.py:
-direct kernel boot, TCG, 128 MiB, pty serial), defined as benchgN and
-undefined at the end.  Measured (ms; each the median of --runs, 5):
+direct kernel boot of the 8 MB bzImage, TCG, 128 MiB, pty serial), defined
+as benchgN and undefined at the end.  Measured (ms; each the median of --runs, 5):
 
   first_start_ms     the first create() (caches cold, not in start_ms)
   start_ms           dom.create() until it returns, the guest running
@@ -274,7 +274,7 @@ def main():
                         if d.isActive():
                             d.destroy()
                         d.undefine()
-                doms.append(conn.defineXML(guest.guest_xml(n, image=img)))
+                doms.append(conn.defineXML(guest.guest_xml(n, image=img, fast_boot=False)))
         except libvirt.libvirtError as e:
             if unsupported(e):
                 print(f"skipped=cannot define a guest: {e}")

@@ -8,7 +8,10 @@
 # initramfs: busybox-static, tests/guest/init as /init, and the kernel
 # modules the guest needs: the ACPI power button, evdev, virtio, AHCI/IDE,
 # SCSI disks and cdroms), OUTDIR/cmdline (the kernel command line to boot
-# it with) and OUTDIR/key.  Prints the three paths as key=value lines.
+# it with), OUTDIR/vmlinux (the same kernel uncompressed, an ELF that QEMU
+# boots through its PVH entry, skipping the decompressor: about half the
+# boot time under TCG, for 66 MB instead of 8) and OUTDIR/key.  Prints the
+# paths as key=value lines (kernel=, initrd=, cmdline=, vmlinux=).
 #
 # Nothing is installed on the host: both packages are fetched with
 # `apt-get download` (running `apt-get update` first if apt has no package
@@ -99,7 +102,10 @@ key=$( { sha256sum "$here/build-guest.sh" "$here/init" | cut -d' ' -f1
          for f in "$kdeb" "$bdeb"; do echo "$(basename "$f") $(stat -c %s "$f")"; done
        } | sha256sum | cut -d' ' -f1)
 
-report() { printf 'kernel=%s\ninitrd=%s\ncmdline=%s\n' "$out/vmlinuz" "$out/initrd.img" "$out/cmdline"; }
+report() {
+    printf 'kernel=%s\ninitrd=%s\ncmdline=%s\n' "$out/vmlinuz" "$out/initrd.img" "$out/cmdline"
+    [ ! -s "$out/vmlinux" ] || printf 'vmlinux=%s\n' "$out/vmlinux"
+}
 if [ "$(cat "$out/key" 2>/dev/null)" = "$key" ] && [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ]; then
     report
     exit 0
@@ -157,11 +163,37 @@ for m in $MODULES_LATE; do order "$m" "$root/etc/modules.late"; done
 cp "$(find "$tmp/k/boot" -name 'vmlinuz-*' | head -1)" "$tmp/vmlinuz"
 echo "$CMDLINE" > "$tmp/cmdline"
 
+# The same kernel uncompressed: an ELF with a PVH entry point, which QEMU
+# boots without running the decompressor (about half the boot under TCG).
+# The bzImage header says where its payload is; Debian's is xz.
+files="vmlinuz initrd.img cmdline"
+if /usr/bin/python3 - "$tmp/vmlinuz" > "$tmp/vmlinux" <<'PYEOF'
+import lzma, sys
+d = open(sys.argv[1], "rb").read()
+setup_sects = d[0x1f1] or 4
+offset = int.from_bytes(d[0x248:0x24c], "little")
+length = int.from_bytes(d[0x24c:0x250], "little")
+start = (setup_sects + 1) * 512 + offset
+payload = d[start:start + length]
+if not payload.startswith(b"\xfd7zXZ\x00"):
+    sys.exit("the kernel's payload is not xz")
+elf = lzma.LZMADecompressor().decompress(payload)
+if not elf.startswith(b"\x7fELF"):
+    sys.exit("the kernel's payload is not an ELF")
+sys.stdout.buffer.write(elf)
+PYEOF
+then
+    files="$files vmlinux"
+else
+    note "no uncompressed vmlinux (the guest boots from vmlinuz only)"
+    rm -f "$tmp/vmlinux"
+fi
+
 # World-readable: QEMU runs as the unprivileged QEMU user.
-chmod 644 "$tmp/vmlinuz" "$tmp/initrd.img" "$tmp/cmdline"
+for f in $files; do chmod 644 "$tmp/$f"; done
 chmod 755 "$out"
-rm -f "$out/key"
-for f in vmlinuz initrd.img cmdline; do mv -f "$tmp/$f" "$out/$f"; done
+rm -f "$out/key" "$out/vmlinux"
+for f in $files; do mv -f "$tmp/$f" "$out/$f"; done
 echo "$key" > "$out/key.new" && mv -f "$out/key.new" "$out/key"
 note "guest ready in $out ($(du -sh "$out/vmlinuz" | cut -f1) kernel, $(du -sh "$out/initrd.img" | cut -f1) initramfs)"
 report

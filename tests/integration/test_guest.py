@@ -19,14 +19,18 @@ IMAGES = "/var/lib/libvirt/images"
 
 
 class BareQemu(unittest.TestCase):
-    """The guest under qemu-system-x86_64 alone, as guest.qemu_argv starts it."""
+    """The guest under qemu-system-x86_64 alone, as guest.qemu_argv starts it:
+    the bzImage in one test, the uncompressed kernel (PVH) in the other."""
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="guest-")
         self.mon = os.path.join(self.tmp, "qmp.sock")
         self.disk = guest.make_disk(os.path.join(self.tmp, "vda.qcow2"), size_mib=24)
         self.log = open(os.path.join(self.tmp, "qemu.log"), "w+")
-        self.qemu = subprocess.Popen(guest.qemu_argv("bare", self.mon, disk=self.disk, serial="pty"),
+        # Each test boots one of the two kernels (see fast_boot).
+        fast = self._testMethodName.startswith("test_reset")
+        self.qemu = subprocess.Popen(guest.qemu_argv("bare", self.mon, disk=self.disk, serial="pty",
+                                                     fast_boot=fast),
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.qmp = guest.Qmp(self.mon)
         # Paused (-S): open the console before the guest can say anything.
