@@ -78,8 +78,10 @@ def guest_xml(name, memory_mib=128, vcpus=1, disk=None, disk_bus="virtio", disk_
     its kernel and initrd, with ACPI (so the power button works), a pty
     serial console on ttyS0 and a virtio balloon.
 
-    disk: an image path, attached as vda (disk_bus 'virtio'), sda ('sata') or
-    hda ('ide'); disk_format defaults to the extension's (.qcow2, else raw).
+    disk: an image path, attached as vda (disk_bus 'virtio'), sda ('sata',
+    or 'scsi' on a virtio-scsi controller) or hda ('ide'); disk_format
+    defaults to the extension's (.qcow2, else raw).  The guest names its
+    disks itself (vdX for virtio, sdX for the rest, in probe order).
     disks: more, as (path, bus) pairs, named after the first.
     console_log: a file QEMU also writes the console to (<log file=...>),
     so nothing the guest says is lost before a reader opens the pty.
@@ -119,6 +121,10 @@ def guest_xml(name, memory_mib=128, vcpus=1, disk=None, disk_bus="virtio", disk_
                   f"      <source file={quoteattr(path)}/>",
                   f"      <target dev='{dev}' bus='{bus}'/>",
                   "    </disk>"]
+    if any(bus == "scsi" for _, bus in all_disks):
+        # libvirt's default SCSI controller on x86 is an LSI the guest has
+        # no driver for.
+        parts.append("    <controller type='scsi' index='0' model='virtio-scsi'/>")
     log = f"<log file={quoteattr(console_log)} append='off'/>" if console_log else ""
     parts += [f"    <serial type='pty'>{log}<target port='0'/></serial>",
               "    <console type='pty'><target type='serial' port='0'/></console>",
@@ -206,7 +212,12 @@ class Console:
 
     def disks(self, timeout=30):
         """{name: sectors} of the block devices the guest sees."""
-        out = self.command("disks", PREFIX + "disks done", timeout)
+        return self.parse_disks(self.command("disks", PREFIX + "disks done", timeout))
+
+    @staticmethod
+    def parse_disks(out):
+        """{name: sectors} from the guest's "disk NAME SECTORS" lines in out
+        (what it prints at boot, before "ready", and for "disks")."""
         return {m.group(1): int(m.group(2))
                 for m in re.finditer(re.escape(PREFIX) + r"disk (\S+) (\d+)", out)}
 

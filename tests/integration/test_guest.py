@@ -94,8 +94,10 @@ class WithLibvirtd(unittest.TestCase):
         os.makedirs(IMAGES, exist_ok=True)
         disk = guest.make_disk(os.path.join(IMAGES, "ref-g1.qcow2"), size_mib=8)
         sata = guest.make_disk(os.path.join(IMAGES, "ref-g1-sata.raw"), size_mib=4, fmt="raw")
+        scsi = guest.make_disk(os.path.join(IMAGES, "ref-g1-scsi.qcow2"), size_mib=2)
         log = os.path.join(tempfile.mkdtemp(prefix="guest-"), "console.log")
-        xml = guest.guest_xml("ref-g1", disk=disk, disks=[(sata, "sata")], console_log=log)
+        xml = guest.guest_xml("ref-g1", disk=disk, disks=[(sata, "sata"), (scsi, "scsi")],
+                              console_log=log)
         dom = self.conn.createXML(xml, guest.start_flags(paused=True))
         try:
             self.assertEqual(dom.state()[0], libvirt.VIR_DOMAIN_PAUSED)
@@ -103,15 +105,20 @@ class WithLibvirtd(unittest.TestCase):
                 dom.resume()
                 con.wait(guest.UP)
                 con.wait(guest.READY)
-                self.assertEqual(con.disks(), {"vda": 8 * 2048, "sda": 4 * 2048})
+                disks = con.disks()
+                # The guest names its SCSI and SATA disks in probe order.
+                self.assertEqual(sorted(disks), ["sda", "sdb", "vda"])
+                self.assertEqual(disks["vda"], 8 * 2048)
+                self.assertEqual({disks["sda"], disks["sdb"]}, {4 * 2048, 2 * 2048})
                 # QEMU writes the console to the log file too.
-                self.assertIn(guest.PREFIX + "disk sda 8192", guest.wait_log(log, guest.READY))
+                self.assertIn(guest.PREFIX + "disk vda 16384", guest.wait_log(log, guest.READY))
                 # Without an agent libvirt reboots through the power button
                 # and resets the guest once it has powered off.
                 dom.reboot()
                 con.wait(guest.PREFIX + "power button: powering off")
                 con.wait(guest.UP)
-                con.wait(guest.READY)
+                self.assertEqual(sorted(guest.Console.parse_disks(con.wait(guest.READY))),
+                                 ["sda", "sdb", "vda"])
                 dom.shutdown()   # no agent: ACPI power button
                 con.wait(guest.PREFIX + "power button: powering off")
             # A transient guest that powered off is gone.
@@ -122,7 +129,7 @@ class WithLibvirtd(unittest.TestCase):
                 dom.destroy()
             except libvirt.libvirtError:
                 pass
-            for f in (disk, sata):
+            for f in (disk, sata, scsi):
                 os.unlink(f)
             shutil.rmtree(os.path.dirname(log))
 
