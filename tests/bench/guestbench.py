@@ -21,6 +21,11 @@ as benchgN and undefined at the end.  Measured (ms; each the median of --runs, 5
                      (libvirtd's virtlogd)
   par_ms             P guests (--parallel, 8) created at once, one
                      connection and thread each, until the last returns
+  floor_*_ms         with --floor: qemufloor's start, greeting, destroy and
+                     par, one run of it before each run of start+destroy and
+                     of the parallel start (so that both see the same
+                     machine); the daemon's CPU is counted around its own
+                     runs only
   suspend_ms, resume_ms           dom.suspend() / dom.resume() calls
   event_suspend_ms, event_resume_ms
                      from the call to the lifecycle event (SUSPENDED,
@@ -35,6 +40,7 @@ failure exits 1."""
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -77,21 +83,30 @@ def thread_cpu_ns(pid):
 
 
 class CpuMeter:
-    """A process's CPU time between start() and per(n): exact (schedstat)
-    when the same threads lived throughout, else from /proc/PID/stat, in
-    clock ticks."""
+    """A process's CPU time over the spans between start() and stop(): each
+    span exact (schedstat) when the same threads lived throughout it, else
+    from /proc/PID/stat, in clock ticks."""
 
     def __init__(self, pid):
         self.pid = pid
-        self.stat0 = cpu_ms(pid)
-        self.threads0 = thread_cpu_ns(pid)
+        self.total = 0.0
+        self.exact = True
+
+    def start(self):
+        self.stat0 = cpu_ms(self.pid)
+        self.threads0 = thread_cpu_ns(self.pid)
+
+    def stop(self):
+        threads = thread_cpu_ns(self.pid)
+        if threads.keys() == self.threads0.keys():
+            self.total += sum(threads[t] - self.threads0[t] for t in threads) / 1e6
+        else:
+            self.total += cpu_ms(self.pid) - self.stat0
+            self.exact = False
 
     def per(self, n):
         """(ms per unit of n, exact?)"""
-        threads = thread_cpu_ns(self.pid)
-        if threads.keys() == self.threads0.keys():
-            return sum(threads[t] - self.threads0[t] for t in threads) / 1e6 / n, True
-        return (cpu_ms(self.pid) - self.stat0) / n, False
+        return self.total / n, self.exact
 
 
 class Events:
@@ -140,7 +155,14 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--parallel", type=int, default=8)
     ap.add_argument("--settle", type=float, default=0.5)
+    ap.add_argument("--floor", help="qemufloor, run before each measured run (floor_* keys)")
+    ap.add_argument("--floor-argv", help="the floor's QEMU command line, NUL-separated")
+    ap.add_argument("--floor-dir", default="/tmp", help="qemufloor's --dir")
     a = ap.parse_args()
+    floor_argv = []
+    if a.floor:
+        with open(a.floor_argv, "rb") as f:
+            floor_argv = [x.decode() for x in f.read().split(b"\0") if x]
 
     libvirt.registerErrorHandler(lambda *_: None, None)
     libvirt.virEventRegisterDefaultImpl()
@@ -167,6 +189,22 @@ def main():
     def mark():
         return events.mark() if events else None
 
+    def floor(only, into):
+        """One run of qemufloor (start or parallel), its figures appended to
+        into[floor_KEY]."""
+        if not a.floor:
+            return
+        p = subprocess.run([a.floor, "--runs", "1", "--parallel", str(len(names)),
+                            "--settle", str(int(a.settle * 1000)), "--dir", a.floor_dir,
+                            "--only", only, "--"] + floor_argv,
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"qemufloor failed: {p.stderr.strip()}")
+        for line in p.stdout.splitlines():
+            k, _, v = line.partition("=")
+            if k.endswith("_ms") and not k.endswith("_runs_ms"):
+                into.setdefault("floor_" + k, []).append(float(v))
+
     def event_after(m, dom, kind, t0, into):
         if events:
             into.append(events.wait(m, dom.name(), kind) - t0)
@@ -178,10 +216,14 @@ def main():
         res["first_start_ms"] = now_ms() - t0
         time.sleep(a.settle)
         dom.destroy()
-        start, destroy, ev_start, ev_stop = [], [], [], []
+        start, destroy, ev_start, ev_stop, fl = [], [], [], [], {}
         cpu = CpuMeter(a.pid)
         aux = CpuMeter(a.aux_pid) if a.aux_pid else None
         for _ in range(a.runs):
+            floor("start", fl)
+            for meter in (cpu, aux):
+                if meter:
+                    meter.start()
             m = mark()
             t0 = now_ms()
             dom.create()
@@ -196,10 +238,15 @@ def main():
             dom.destroy()
             destroy.append(now_ms() - t0)
             event_after(m, dom, "stop", t0, ev_stop)
+            for meter in (cpu, aux):
+                if meter:
+                    meter.stop()
         res["cpu_per_cycle_ms"], exact = cpu.per(a.runs)
         res["cpu_resolution_ms"] = 0.0 if exact else TICK_MS / a.runs
         if aux:
             res["aux_cpu_per_cycle_ms"] = aux.per(a.runs)[0]
+        for k, v in fl.items():
+            record(k, v)
         record("start_ms", start)
         record("destroy_ms", destroy)
         record("event_start_ms", ev_start)
@@ -234,8 +281,9 @@ def main():
         conns = [libvirt.open(a.uri) for _ in names]
         try:
             pdoms = [c.lookupByName(n) for c, n in zip(conns, names)]
-            par = []
+            par, fl = [], {}
             for _ in range(a.runs):
+                floor("parallel", fl)
                 barrier = threading.Barrier(len(pdoms) + 1)
                 errors = []
 
@@ -263,6 +311,8 @@ def main():
             for c in conns:
                 c.close()
         res["parallel"] = len(pdoms)
+        for k, v in fl.items():
+            record(k, v)
         record("par_ms", par)
 
     doms = []

@@ -3,7 +3,8 @@
  * management daemon cannot beat, measured on this machine in the same run
  * as the daemons (run-guest-bench.sh).
  *
- *   qemufloor [--runs N] [--parallel P] [--settle MS] [--dir DIR] -- QEMU-ARGV...
+ *   qemufloor [--runs N] [--parallel P] [--settle MS] [--dir DIR]
+ *             [--only start|parallel] -- QEMU-ARGV...
  *
  * QEMU-ARGV is the guest's command line without a monitor; it should
  * contain -S (start paused), as a daemon's does.  qemufloor adds the QMP
@@ -21,6 +22,8 @@
  *   par_ms       P QEMUs (--parallel, 8) forked at once, until the last
  *                has answered cont; then all are SIGTERMed and reaped
  *
+ * --only runs one of the two parts (run-guest-bench.sh interleaves single
+ * runs of each with the daemon's, so that both see the same machine).
  * Prints key=value lines (and *_runs_ms=a,b,... with every run).  QEMU's
  * output goes to DIR/qemu-I.log; its monitor sockets are DIR/mon-I.sock
  * (--dir: a new directory under /tmp, removed at the end).  Exit status 1
@@ -289,11 +292,12 @@ int main(int argc, char **argv)
 {
     int runs = 5, par = 8, settle = 500;
     char tmpl[] = "/tmp/qemufloor.XXXXXX";
-    bool own_dir = false;
+    bool own_dir = false, do_start = true, do_par = true;
     static const struct option opts[] = {
         { "runs", required_argument, 0, 'n' }, { "parallel", required_argument, 0, 'p' },
         { "settle", required_argument, 0, 's' }, { "dir", required_argument, 0, 'd' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "only", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
     };
     int c;
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -302,9 +306,16 @@ int main(int argc, char **argv)
         case 'p': par = atoi(optarg); break;
         case 's': settle = atoi(optarg); break;
         case 'd': dir = optarg; break;
+        case 'o':
+            do_start = strcmp(optarg, "start") == 0;
+            do_par = strcmp(optarg, "parallel") == 0;
+            if (do_start || do_par)
+                break;
+            fprintf(stderr, "qemufloor: --only start or --only parallel\n");
+            return 2;
         default:
             fprintf(stderr, "usage: qemufloor [--runs N] [--parallel P] [--settle MS] [--dir DIR] "
-                            "-- QEMU-ARGV...\n");
+                            "[--only start|parallel] -- QEMU-ARGV...\n");
             return c == 'h' ? 0 : 2;
         }
     }
@@ -327,7 +338,7 @@ int main(int argc, char **argv)
     static struct qemu qs[MAX_PAR];
     int rc = 0;
 
-    for (int r = 0; r < runs; r++) {
+    for (int r = 0; do_start && r < runs; r++) {
         spawn(&qs[0], 0);
         if (!handshake(qs, 1)) {
             show_log(0);
@@ -344,11 +355,13 @@ int main(int argc, char **argv)
         reap(qs[0].pid);
         destroy[r] = now_ms() - t0;
     }
-    report("start", start, runs);
-    report("greeting", greet, runs);
-    report("destroy", destroy, runs);
+    if (do_start) {
+        report("start", start, runs);
+        report("greeting", greet, runs);
+        report("destroy", destroy, runs);
+    }
 
-    for (int r = 0; r < runs; r++) {
+    for (int r = 0; do_par && r < runs; r++) {
         double t0 = now_ms();
         for (int i = 0; i < par; i++)
             spawn(&qs[i], i);
@@ -362,8 +375,10 @@ int main(int argc, char **argv)
         }
         parv[r] = t1 - t0;
     }
-    printf("parallel=%d\n", par);
-    report("par", parv, runs);
+    if (do_par) {
+        printf("parallel=%d\n", par);
+        report("par", parv, runs);
+    }
 
 out:
     for (int i = 0; i < (par > 1 ? par : 1); i++) {

@@ -13,9 +13,9 @@
 # The guest is the test guest (tests/guest: Debian's kernel and a busybox
 # initramfs, direct kernel boot, TCG, 128 MiB, a pty serial console), built
 # or taken from its cache first.  Three stacks, one after the other, each in
-# its own sandbox (libvirtd-sandbox.sh).  In each, the floor is measured
-# first and then the daemon, so that each daemon is compared with a floor
-# taken moments before on the same machine (other load on it moves both):
+# its own sandbox (libvirtd-sandbox.sh).  In each, every run of the daemon
+# follows a run of the floor, so that each daemon is compared with a floor
+# measured alongside it on the same machine (other load on it moves both):
 #
 #   floor      qemufloor (tests/bench/qemufloor.c): bare QEMU, the command
 #              line a daemon runs for that guest (paused, QMP monitor on a
@@ -79,24 +79,12 @@ floor_argv() {
     printf '%s\0' "${argv[@]}" > "$1"
 }
 
-# floor OUT: qemufloor ($QF) with the command line in $WORK/floor.argv, its
-# lines appended to OUT as floor_KEY=VALUE.
-floor() {
-    local out=$1 argv lines
-    mapfile -d '' argv < "$WORK/floor.argv"
-    if ! lines=$("$QF" --runs "$RUNS" --parallel "$PAR" --dir "$WORK" \
-            --settle "$(awk "BEGIN { print int($SETTLE * 1000) }")" -- "${argv[@]}"); then
-        echo "error=qemufloor failed" >> "$out"
-        return 1
-    fi
-    awk '{ print "floor_" $0 }' <<<"$lines" >> "$out"
-}
-
 # guestbench OUT LOG URI PID [AUX-PID]: guestbench.py against a daemon,
 # its key=value lines appended to OUT.
 guestbench() {
     local out=$1 log=$2 uri=$3 pid=$4 aux=${5:-} err="$WORK/guestbench.err"
-    local args=(--uri "$uri" --pid "$pid" --runs "$RUNS" --parallel "$PAR" --settle "$SETTLE")
+    local args=(--uri "$uri" --pid "$pid" --runs "$RUNS" --parallel "$PAR" --settle "$SETTLE"
+                --floor "$QF" --floor-argv "$WORK/floor.argv" --floor-dir "$WORK")
     [ -z "$aux" ] || args+=(--aux-pid "$aux")
     if ! "$PY" "$GUESTBENCH" "${args[@]}" >> "$out" 2> "$err"; then
         cat "$err" >&2
@@ -113,7 +101,6 @@ case ${1:-} in
     inner_libvirtd_check
     out=$2
     echo "version=$(libvirtd_version)" >> "$out"
-    floor "$out" || exit 1
     log="$WORK/libvirtd.log"
     /usr/sbin/virtlogd >> "$WORK/virtlogd.log" 2>&1 &
     logd=$!
@@ -135,7 +122,6 @@ case ${1:-} in
     inner_libvirtd_check
     out=$2 bin=$3
     echo "binary=$(readlink -f "$bin")" >> "$out"
-    floor "$out" || exit 1
     log="$WORK/virtqemud.log"
     sock=/run/libvirt/virtqemud-sock
     start_daemon "$log" "$bin"
@@ -189,7 +175,7 @@ export QF
 floor_argv "$WORK/floor.argv"
 
 if [ "$do_libvirtd" = 1 ]; then
-    note "libvirtd: the floor, then guestbench; $RUNS run(s), $PAR in parallel"
+    note "libvirtd: guestbench, a floor run before each of its runs; $RUNS run(s), $PAR in parallel"
     run_libvirtd "$libvirtd_kv" "$libvirtd_kv" || rc=1
 else
     echo "skipped=--no-libvirtd" >> "$libvirtd_kv"
@@ -198,7 +184,7 @@ fi
 if [ "$do_modvirt" = 0 ]; then
     echo "skipped=--no-modvirt" >> "$modvirt_kv"
 elif have_virtqemud "$modvirt_kv"; then
-    note "virtqemud: the floor, then guestbench; $RUNS run(s), $PAR in parallel"
+    note "virtqemud: guestbench, a floor run before each of its runs; $RUNS run(s), $PAR in parallel"
     "$here/libvirtd-sandbox.sh" "$self" --inner-virtqemud "$modvirt_kv" "$virtqemud" || rc=1
 fi
 
@@ -222,7 +208,7 @@ def load(path):
 lv, vq = (load(p) for p in sys.argv[1:3])
 json_path, runs, par, settle = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
 res = {"libvirtd": lv, "virtqemud": vq}
-# Each daemon's own floor, measured just before it in its sandbox.
+# Each daemon's own floor, measured alongside it in its sandbox.
 flv = {k[6:]: v for k, v in lv.items() if k.startswith("floor_")}
 fvq = {k[6:]: v for k, v in vq.items() if k.startswith("floor_")}
 
@@ -277,7 +263,7 @@ print("medians of %d run%s; a guest runs %.1f s before it is destroyed; "
       % (runs, "s" if runs != 1 else "", settle, cell(lv, "cpu_resolution_ms"),
          cell(vq, "cpu_resolution_ms")))
 print("floor: bare QEMU driven by qemufloor (fork/exec -> greeting -> qmp_capabilities -> cont; "
-      "SIGTERM -> reaped), measured in each daemon's sandbox just before it")
+      "SIGTERM -> reaped), one run before each of the daemon's, in its sandbox")
 print_notes(res)
 for name, d in res.items():
     for k, v in d.items():
