@@ -10,14 +10,15 @@ RUN_DEPS = meson ninja-build pkg-config gcc libc6-dev rpcsvc-proto \
 	libsystemd-dev libtirpc-dev libxml2-dev libjson-c-dev \
 	qemu-system-x86 qemu-utils libvirt-clients systemd
 # Needed by the tests: stock clients, the real libvirtd to compare with,
-# schemas, sanitizer and fuzzer runtimes, socket activation.
+# schemas, sanitizer and fuzzer runtimes, socket activation.  (The test
+# guest's kernel and busybox are downloaded, not installed: tests/guest.)
 CHECK_DEPS = $(RUN_DEPS) python3 python3-libvirt libvirt-daemon libvirt-daemon-driver-qemu \
 	libvirt-dev libxml2-utils systemd clang libclang-rt-14-dev iproute2 util-linux \
 	procps gnutls-bin dnsmasq-base virtinst qemu-system-gui ovmf qemu-block-extra \
 	swtpm swtpm-tools
 
 .PHONY: all deps-run deps-check users build build-asan run stop check unit unit-asan \
-	integration fuzz bench clean
+	integration fuzz bench clean guest-image
 
 all: build
 
@@ -83,7 +84,14 @@ stop:
 	@# root's /run/libvirt (under systemd its units' RemoveOnStop does).
 	@rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro /run/libvirt/libvirt-admin-sock
 
-check: deps-check users build build-asan
+# The bootable test guest (tests/guest): downloaded and built once, before
+# the sandboxes (which may lack the network, or the resolver's /run), into
+# the cache the tests and benchmarks read it from (MODVIRT_GUEST_DIR).
+export MODVIRT_GUEST_DIR ?= /var/cache/modvirt-test-guest/image
+guest-image:
+	tests/guest/build-guest.sh $(MODVIRT_GUEST_DIR) >/dev/null
+
+check: deps-check users build build-asan guest-image
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
@@ -95,6 +103,7 @@ check: deps-check users build build-asan
 	$(MAKE) fuzz
 	tests/bench/run-bench.sh --quick --build $(BUILD) --json $(BUILD)/bench-quick.json $(BUILD)/virtqemud/virtqemud
 	tests/bench/run-domain-bench.sh --quick --storage tmpfs --build $(BUILD) --json $(BUILD)/domain-bench-quick.json $(BUILD)/virtqemud/virtqemud
+	tests/bench/run-guest-bench.sh --quick --build $(BUILD) --json $(BUILD)/guest-bench-quick.json $(BUILD)/virtqemud/virtqemud
 
 # Short fuzzing runs from the seed corpora: a smoke test that each target
 # still builds and survives; long campaigns are run by hand.
@@ -103,9 +112,10 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	  tests/fuzz/fuzz_journal tests/fuzz/fuzz_relay
 	tests/fuzz/run.sh $(FUZZ_BUILD) 30
 
-bench: deps-check users build
+bench: deps-check users build guest-image
 	tests/bench/run-bench.sh --build $(BUILD) --json $(BUILD)/bench.json $(BUILD)/virtqemud/virtqemud
 	tests/bench/run-domain-bench.sh --build $(BUILD) --json $(BUILD)/domain-bench.json $(BUILD)/virtqemud/virtqemud
+	tests/bench/run-guest-bench.sh --build $(BUILD) --json $(BUILD)/guest-bench.json $(BUILD)/virtqemud/virtqemud
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -8,7 +8,8 @@
 # and pid namespaces (needs root).  Inside, it mounts tmpfs over /run and over
 # libvirt's state directories, gives the sandbox a passwd/group that contain
 # the libvirt-qemu user (Debian's libvirtd refuses to start without it), writes
-# a qemu.conf that runs QEMU as root, and brings up lo.  With --start it also
+# a qemu.conf that runs QEMU as root, gives /dev/kvm (if any) root:kvm 0660,
+# and brings up lo.  With --start it also
 # starts /usr/sbin/libvirtd, waits for /run/libvirt/libvirt-sock, runs CMD,
 # then stops libvirtd.  Without --start CMD runs in the prepared sandbox and
 # may start libvirtd itself (as the benchmark's cold-start runs do).
@@ -55,6 +56,19 @@ grep -q '^libvirt-qemu:' "$etc/group" || echo 'libvirt-qemu:x:64055:' >> "$etc/g
 grep -q '^kvm:' "$etc/group" || echo 'kvm:x:64056:' >> "$etc/group"
 mount --bind "$etc/passwd" /etc/passwd
 mount --bind "$etc/group" /etc/group
+
+# libvirtd 9.0 probes QEMU again on every call while /dev/kvm exists but its
+# QEMU user cannot open it: where there is one, the sandbox gets its own
+# node with udev's usual owner and mode, root:kvm 0660.
+if [ -c /dev/kvm ]; then
+    devdir=$(mktemp -d -p /run sandbox-dev.XXXXXX)
+    if mknod "$devdir/kvm" c "$((0x$(stat -c %t /dev/kvm)))" "$((0x$(stat -c %T /dev/kvm)))" &&
+       chown root:kvm "$devdir/kvm" && chmod 0660 "$devdir/kvm"; then
+        mount --bind "$devdir/kvm" /dev/kvm
+    else
+        echo "libvirtd-sandbox.sh: could not give /dev/kvm root:kvm 0660; left as it is" >&2
+    fi
+fi
 
 printf 'user = "root"\ngroup = "root"\n' > /etc/libvirt/qemu.conf
 : > /etc/libvirt/libvirtd.conf

@@ -17,8 +17,9 @@ class Libvirtd:
     def __init__(self):
         self.tmp = tempfile.mkdtemp(prefix="libvirtd-ref-")
         self._fake_qemu_user()
+        # QEMU's output straight to its log file: no virtlogd in the sandbox.
         with open("/etc/libvirt/qemu.conf", "w") as f:
-            f.write('user = "root"\ngroup = "root"\n')
+            f.write('user = "root"\ngroup = "root"\nstdio_handler = "file"\n')
         os.makedirs(SOCK_DIR, exist_ok=True)
         conf = os.path.join(self.tmp, "libvirtd.conf")
         with open(conf, "w") as f:
