@@ -45,7 +45,10 @@ int qemu_node_get_free_pages(const mv_session *sess, const unsigned *pages, size
                                     int start, unsigned count, unsigned flags,
                                     unsigned long long *ret_counts, size_t *ret_n)
 {
-    return mv_host_free_pages(pages, npages, start, count, flags, ret_counts, ret_n);
+    if (flags)
+        return mv_error_report_raw(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                                   "unsupported flags (0x%x) in function qemuNodeGetFreePages", flags);
+    return mv_host_free_pages(pages, npages, start, count, 0, ret_counts, ret_n);
 }
 
 /* Which model list an architecture's CPU driver has in libvirt: the x86
