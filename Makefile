@@ -100,7 +100,7 @@ check: deps-check users build build-asan
 # still builds and survives; long campaigns are run by hand.
 fuzz: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz_packet tests/fuzz/fuzz_conf_file tests/fuzz/fuzz_domain_conf \
-	  tests/fuzz/fuzz_journal tests/fuzz/fuzz_relay
+	  tests/fuzz/fuzz_journal tests/fuzz/fuzz_relay tests/fuzz/fuzz_qemu_cpu
 	tests/fuzz/run.sh $(FUZZ_BUILD) 30
 
 bench: deps-check users build
