@@ -48,8 +48,8 @@ int mv_dispatch_node_get_cpu_stats(mv_call *call, mv_node_get_cpu_stats_args *ar
     if (args->nparams > MV_NODE_CPU_STATS_MAX)
         return nparams_too_large();
     if (args->nparams < 0)
-        return mv_error_report_raw(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_DOMAIN,
-                                   "nparams in virNodeGetCPUStats must be zero or greater");
+        return mv_error_report(-EINVAL, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
+                               "nparams must be non-negative");
     /* Counting checks the arguments, not whether the CPU exists. */
     r = HV_FN(call, node_get_cpu_stats)(call->sess, args->cpuNum, args->flags,
                                         args->nparams ? st : NULL, &n);
@@ -62,7 +62,7 @@ int mv_dispatch_node_get_cpu_stats(mv_call *call, mv_node_get_cpu_stats_args *ar
     if (args->nparams != n)
         return mv_error_report_raw(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_NONE,
                                    "nparams in virHostCPUGetStatsLinux must be equal to %d", n);
-    ret->nparams = n;
+    /* nparams is the count's answer only: libvirt leaves it 0 here */
     return put_stats(st, n, &ret->params.params_val, &ret->params.params_len);
 }
 
@@ -75,8 +75,8 @@ int mv_dispatch_node_get_memory_stats(mv_call *call, mv_node_get_memory_stats_ar
     if (args->nparams > MV_NODE_MEMORY_STATS_MAX)
         return nparams_too_large();
     if (args->nparams < 0)
-        return mv_error_report_raw(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_DOMAIN,
-                                   "nparams in virNodeGetMemoryStats must be zero or greater");
+        return mv_error_report(-EINVAL, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
+                               "nparams must be non-negative");
     r = HV_FN(call, node_get_memory_stats)(call->sess, args->cellNum, args->flags, st, &n);
     if (r < 0)
         return r;
@@ -86,8 +86,8 @@ int mv_dispatch_node_get_memory_stats(mv_call *call, mv_node_get_memory_stats_ar
     }
     if (args->nparams != n)
         return mv_error_report_raw(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_NONE,
-                                   "nparams in virHostMemGetStats must be %d", n);
-    ret->nparams = n;
+                                   "nparams in virHostMemGetStatsLinux must be %d", n);
+    /* nparams is the count's answer only: libvirt leaves it 0 here */
     return put_stats(st, n, &ret->params.params_val, &ret->params.params_len);
 }
 
@@ -123,8 +123,8 @@ int mv_dispatch_node_get_memory_parameters(mv_call *call, mv_node_get_memory_par
     if (args->nparams > MV_NODE_MEMORY_PARAMETERS_MAX)
         return nparams_too_large();
     if (args->nparams < 0)
-        return mv_error_report_raw(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_DOMAIN,
-                                   "nparams in virNodeGetMemoryParameters must be zero or greater");
+        return mv_error_report(-EINVAL, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
+                               "nparams must be non-negative");
     r = HV_FN(call, node_get_memory_parameters)(call->sess, args->flags, p, &n);
     if (r < 0)
         return r;
@@ -148,7 +148,7 @@ int mv_dispatch_node_get_memory_parameters(mv_call *call, mv_node_get_memory_par
         else
             t->value.mv_typed_param_value_u.ul = p[i].value;
     }
-    ret->nparams = n;
+    /* nparams is the count's answer only: libvirt leaves it 0 here */
     return 0;
 }
 
@@ -166,7 +166,7 @@ int mv_dispatch_node_get_free_pages(mv_call *call, mv_node_get_free_pages_args *
         return mv_error_report_raw(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_DOMAIN,
                                    "cellCount in virNodeGetFreePages must not be zero");
     if ((unsigned long long)args->pages.pages_len * args->cellCount > MV_NODE_MAX_CELLS)
-        return mv_error_report(-E2BIG, MV_ERR_RPC, MV_FROM_RPC,
+        return mv_error_report(-E2BIG, MV_ERR_INTERNAL_ERROR, MV_FROM_RPC,
                                "the result won't fit into REMOTE_NODE_MAX_CELLS");
     len = (size_t)args->pages.pages_len * args->cellCount;
     if (!(counts = calloc(len, sizeof(*counts))))

@@ -3,13 +3,15 @@ baseline) through stock virsh and python3-libvirt, side by side with
 Debian's libvirtd on the same host: the same fields, units and results,
 and the same errors (code, domain, message) for bad arguments."""
 import re
+import struct
 import tempfile
 import unittest
 
 import libvirt
 
+import harness
 import reference
-from harness import DaemonTestCase, virsh
+from harness import DaemonTestCase, Wire, virsh
 
 REF = None
 
@@ -177,6 +179,48 @@ class Python(DaemonTestCase):
         self.same_error("baselineHypervisorCPU", None, None, None, None, [], 0)
         self.same_error("baselineHypervisorCPU", None, None, None, None, cpu, 8)
         self.same_error("compareHypervisorCPU", None, None, None, None, cpu[0], 4)
+
+
+class RawWire(DaemonTestCase):
+    """Arguments the client library never sends (it fixes nparams itself)
+    but a raw client can: the daemon's own checks, against libvirtd's."""
+
+    CALLS = [
+        (227, struct.pack(">iiI", -1, 2, 0)),       # NODE_GET_CPU_STATS, wrong nparams
+        (227, struct.pack(">iiI", -1, 17, 0)),      # over the wire limit
+        (227, struct.pack(">iiI", -1, -1, 0)),
+        (227, struct.pack(">iiI", 0, 4, 0)),
+        (228, struct.pack(">iiI", 4, 0, 0)),        # NODE_GET_MEMORY_STATS of cell 0
+        (228, struct.pack(">iiI", 3, -1, 0)),
+        (228, struct.pack(">iiI", 5, -1, 0)),
+        (228, struct.pack(">iiI", 17, -1, 0)),
+        (228, struct.pack(">iiI", -1, -1, 0)),
+        (289, struct.pack(">iI", 65, 0)),           # NODE_GET_MEMORY_PARAMETERS
+        (289, struct.pack(">iI", -1, 0)),
+        (289, struct.pack(">iI", 3, 0)),
+        (340, struct.pack(">I", 600) + b"\0\0\0\4" * 600 + struct.pack(">iII", 0, 2, 0)),  # NODE_GET_FREE_PAGES
+        (340, struct.pack(">I", 0) + struct.pack(">iII", 0, 1, 0)),
+        (340, struct.pack(">I", 1) + b"\0\0\0\4" + struct.pack(">iII", 0, 0, 0)),
+        (162, struct.pack(">II", 0, 0)),            # CONNECT_BASELINE_CPU of no CPU
+        (394, struct.pack(">IIIIII", 0, 0, 0, 0, 0, 0)),  # CONNECT_BASELINE_HYPERVISOR_CPU
+    ]
+
+    def call(self, path, proc, body):
+        w = Wire(path).open("qemu:///system")
+        try:
+            return ("ok", w.call(proc, body))
+        except harness.Error as e:
+            return ("error", e.code, e.domain, e.message)
+        finally:
+            w.close()
+
+    def test_same_answers(self):
+        for proc, body in self.CALLS:
+            ours, theirs = self.call(harness.SOCK, proc, body), self.call(reference.SOCK, proc, body)
+            if proc in (227, 228) and theirs[0] == "ok":
+                # statistics move between two reads: compare the layout
+                ours, theirs = (ours[0], len(ours[1]), ours[1][-4:]), (theirs[0], len(theirs[1]), theirs[1][-4:])
+            self.assertEqual(ours, theirs, (proc, body[:16]))
 
 
 class Virsh(DaemonTestCase):
