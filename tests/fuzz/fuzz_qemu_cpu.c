@@ -3,7 +3,7 @@
  * bytes as the CPU of virConnectCompareCPU and as one or two CPUs of the
  * baseline calls, against libvirt's CPU map of this host.  A bad
  * definition must be an error, never a crash; a baseline must be a
- * definition that compares again.
+ * well-formed definition that compare reads.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,8 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pair[0] = xml;
     if (qcpu_baseline(pair, 1, size && (data[0] & 2), NULL, 0, NULL, 0,
                       size ? data[size - 1] & 3 : 0, &out) == 0 &&
-        qcpu_compare(&host, out, 0, &res) < 0)
-        abort();    /* what the baseline prints, compare must read */
+        qcpu_compare(&host, out, 0, &res) < 0) {
+        /* What the baseline prints, compare must read (an ARM model is
+         * unknown to the x86 map, which is no fault of the document). */
+        const mv_error *e = mv_error_last();
+        if (!e || e->code == MV_ERR_XML_ERROR || e->code == MV_ERR_XML_DETAIL)
+            abort();
+    }
     /* two CPUs: the input split where a NUL would be */
     half = strlen(xml) / 2;
     pair[1] = xml + half;
