@@ -500,6 +500,16 @@ static bool kvm_native(const char *bin_arch)
     return arch_runs(host, bin_arch) || (strcmp(host, "i686") == 0 && strcmp(bin_arch, "x86_64") == 0);
 }
 
+/* libvirt names the accelerator of a virt type it cannot serve: "kvm",
+ * "hvf", else "tcg". */
+static int accel_unsupported(const char *virttype, const char *emulator)
+{
+    const char *accel = strcmp(virttype, "kvm") == 0 ? "kvm" : strcmp(virttype, "hvf") == 0 ? "hvf" : "tcg";
+
+    return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                           "the accel '%s' is not supported by '%s' on this host", accel, emulator);
+}
+
 static int domcaps_locked(const char *emulator, const char *arch, const char *machine_name,
                           const char *virttype, char **ret_xml)
 {
@@ -547,8 +557,7 @@ static int domcaps_locked(const char *emulator, const char *arch, const char *ma
     if ((!virttype || strcmp(virttype, "kvm") == 0) && mv_host_kvm_usable() && kvm_native(b->arch))
         a = dcprobe_get_accel(b, DCPROBE_KVM);
     if (!a && virttype && strcmp(virttype, "qemu") != 0)
-        return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                               "Emulator '%s' does not support virt type '%s'", emulator, virttype);
+        return accel_unsupported(virttype, emulator);
     /* TCG's data is wanted under KVM too: it has the models' real vendors. */
     tcg = dcprobe_get_accel(b, DCPROBE_TCG);
     if (!a && !tcg)
@@ -638,11 +647,9 @@ static int hv_cpu_locked(const char *emulator, const char *arch, const char *mac
         if (mv_host_kvm_usable() && kvm_native(b->arch))
             a = dcprobe_get_accel(b, DCPROBE_KVM);
         if (!a && virttype)
-            return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                                   "the accel '%s' is not supported by '%s' on this host", virttype, emulator);
+            return accel_unsupported(virttype, emulator);
     } else if (strcmp(virttype, "qemu") != 0) {
-        return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                               "the accel '%s' is not supported by '%s' on this host", virttype, emulator);
+        return accel_unsupported(virttype, emulator);
     }
     if (!a)
         a = dcprobe_get_accel(b, DCPROBE_TCG);

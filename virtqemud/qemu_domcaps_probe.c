@@ -564,6 +564,15 @@ const dcprobe_accel *dcprobe_get_accel(dcprobe_binary *b, int accel)
 
 /* ---- the cache of binaries ---- */
 
+static int stat_binary(const char *path, mv_file_key *ret);
+
+int dcprobe_check_binary(const char *path)
+{
+    mv_file_key key;
+
+    return stat_binary(path, &key);
+}
+
 static int stat_binary(const char *path, mv_file_key *ret)
 {
     struct stat st;

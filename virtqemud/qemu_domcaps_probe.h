@@ -84,6 +84,11 @@ int dcprobe_lookup_binary(const char *path, dcprobe_binary **ret);
  * (a binary without TCG, KVM not usable). */
 const dcprobe_accel *dcprobe_get_accel(dcprobe_binary *b, int accel);
 
+/* Whether path is an executable file, with libvirtd's errors otherwise
+ * ("Cannot check QEMU binary ...": a definition naming a missing emulator
+ * gets them too). */
+int dcprobe_check_binary(const char *path);
+
 /* Forget everything. */
 void dcprobe_clear(void);
 

@@ -103,10 +103,10 @@ static int qemu_connect_open(const mv_session *sess, const char *path)
     if (is_privileged()) {
         if (strcmp(path, "/system") != 0 && strcmp(path, "/session") != 0)
             return mv_error_report(-EINVAL, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
-                                   "unexpected QEMU URI path '%s', try qemu:///system", path);
+                                   "unexpected qemu URI path '%s', try qemu:///system", path);
     } else if (strcmp(path, "/session") != 0) {
         return mv_error_report(-EINVAL, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
-                               "unexpected QEMU URI path '%s', try qemu:///session", path);
+                               "unexpected qemu URI path '%s', try qemu:///session", path);
     }
     return 0;
 }
