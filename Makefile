@@ -64,7 +64,7 @@ build-asan: $(ASAN_BUILD)/build.ninja
 DAEMONS = virtqemud virtproxyd
 # Integration test modules that speak to the daemons as clients (the
 # others test a daemon's process: options, config, sockets, signals).
-PROXY_TESTS = test_clients test_domains test_protocol test_events test_limits test_host
+PROXY_TESTS = test_clients test_domains test_protocol test_events test_limits test_host test_errors
 
 run: deps-run users build
 	@$(MAKE) --no-print-directory stop
