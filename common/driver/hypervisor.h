@@ -100,7 +100,9 @@ typedef struct mv_hypervisor_driver {
                                       unsigned flags);
 
     /* ---- host statistics and CPU models (virtqemud: qemu_host.c) ---- */
-    /* cpu or cell -1: the whole host.  ret has MV_HOST_STATS_MAX entries. */
+    /* cpu or cell -1: the whole host.  ret has MV_HOST_STATS_MAX entries;
+     * for CPU statistics ret NULL asks only how many (the CPU number is
+     * then not checked, as libvirt). */
     int (*node_get_cpu_stats)(const mv_session *sess, int cpu, unsigned flags,
                               mv_host_stat *ret, int *ret_n);
     int (*node_get_memory_stats)(const mv_session *sess, int cell, unsigned flags,
