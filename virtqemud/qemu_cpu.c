@@ -332,6 +332,10 @@ static int format(const qcpu_map *m, const qcpu_model *md, bool forbid_fallback,
     for (size_t i = 0; i < m->nfeatures; i++)
         if (qcpu_has(dis, i))
             f[n++] = (outfeat){ m->features[i], "disable" };
+    /* the model's removed features, unless named already, come last */
+    for (size_t i = 0; i < m->nfeatures; i++)
+        if (qcpu_has(&md->removed, i) && !qcpu_has(req, i) && !qcpu_has(dis, i))
+            f[n++] = (outfeat){ m->features[i], "disable" };
     if (expand)
         qsort(f, n, sizeof(*f), cmp_outfeat);
     if (!(out = open_memstream(&buf, &len)))
@@ -351,15 +355,22 @@ static int format(const qcpu_map *m, const qcpu_model *md, bool forbid_fallback,
     return 0;
 }
 
+static const qcpu_hv_model *hv_find(const qcpu_hv_model *models, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(models[i].name, name) == 0)
+            return &models[i];
+    return NULL;
+}
+
 int qcpu_baseline(const char *const *xmls, size_t n, bool host_only,
-                  const char *const *hv_features, size_t hv_nfeatures,
-                  const char *const *hv_models, size_t hv_nmodels,
+                  const qcpu_hv_model *hv_models, size_t hv_nmodels,
                   unsigned flags, char **ret_xml)
 {
     const char *preferred = NULL, *vendor = NULL;
     _cleanup_free_ char *vendor_copy = NULL;
     const qcpu_model *best = NULL;
-    qcpu_set data, hv = { 0 }, best_req = { 0 }, best_dis = { 0 };
+    qcpu_set data, best_req = { 0 }, best_dis = { 0 };
     size_t best_n = 0;
     const qcpu_map *m;
     bool same_model = true, output_vendor = false;
@@ -431,15 +442,6 @@ int qcpu_baseline(const char *const *xmls, size_t n, bool host_only,
         if (f >= 0)
             qcpu_del(&data, (size_t)f);
     }
-    /* The features the hypervisor cannot give are disabled in the model
-     * chosen; what the CPUs require beyond the model stays required. */
-    if (hv_features) {
-        for (size_t i = 0; i < hv_nfeatures; i++) {
-            int f = qcpu_feature_index(m, hv_features[i]);
-            if (f >= 0)
-                qcpu_add(&hv, (size_t)f);
-        }
-    }
     if (flags & QCPU_BASELINE_MIGRATABLE)
         set_sub(&data, &m->non_migratable);
     if (set_empty(&data))
@@ -452,20 +454,22 @@ int qcpu_baseline(const char *const *xmls, size_t n, bool host_only,
         qcpu_set req = data, dis = md->features;
         size_t cnt;
 
-        if (hv_models && !in_names(hv_models, hv_nmodels, md->name))
+        const qcpu_hv_model *hm = hv_models ? hv_find(hv_models, hv_nmodels, md->name) : NULL;
+
+        if (hv_models && !hm)
             continue;
         if (vendor && md->vendor && strcmp(vendor, md->vendor) != 0)
             continue;
         if (!md->decode_guest)
             continue;
         set_sub(&req, &md->features);
-        if (hv_features) {
-            qcpu_set avail = data;
-            set_and(&avail, &hv);
-            set_or(&avail, &req);
-            set_sub(&dis, &avail);
-        } else {
-            set_sub(&dis, &data);
+        set_sub(&dis, &data);
+        /* what the hypervisor cannot give in this model is disabled,
+         * unless the CPUs have it beyond the model */
+        for (size_t b = 0; hm && b < hm->nblockers; b++) {
+            int f = qcpu_feature_index(m, hm->blockers[b]);
+            if (f >= 0 && !qcpu_has(&req, (size_t)f))
+                qcpu_add(&dis, (size_t)f);
         }
         cnt = set_count(&req) + set_count(&dis);
         if (preferred && strcmp(md->name, preferred) == 0) {

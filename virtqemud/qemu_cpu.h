@@ -34,13 +34,19 @@ typedef struct qcpu_ref {
 /* Compare the CPU of xml with ref; *ret is a QCPU_* result. */
 int qcpu_compare(const qcpu_ref *ref, const char *xml, unsigned flags, int *ret);
 
+/* A CPU model as the hypervisor has it: the features it cannot give
+ * (QEMU's unavailable-features), which a baseline in that model disables. */
+typedef struct qcpu_hv_model {
+    const char *name;
+    size_t nblockers;
+    const char *const *blockers;
+} qcpu_hv_model;
+
 /* Baseline of n CPU documents.  host_only: each must be a host CPU (an
- * <arch>, no mode), as virConnectBaselineCPU wants.  hv_features (NULL:
- * no limit) keeps only what the hypervisor offers; hv_models (NULL: any)
- * the models it knows. */
+ * <arch>, no mode), as virConnectBaselineCPU wants.  hv_models (NULL:
+ * any model of the map) limits the candidates to the hypervisor's. */
 int qcpu_baseline(const char *const *xmls, size_t n, bool host_only,
-                  const char *const *hv_features, size_t hv_nfeatures,
-                  const char *const *hv_models, size_t hv_nmodels,
+                  const qcpu_hv_model *hv_models, size_t hv_nmodels,
                   unsigned flags, char **ret_xml);
 
 #endif

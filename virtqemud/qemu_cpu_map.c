@@ -111,14 +111,17 @@ static int x86_model(qcpu_map *m, xmlNodePtr node, const char *file)
             int i;
             if (!(name = attr(c, "name")) || (i = qcpu_feature_index(m, name)) < 0)
                 return bad_file(file, "a model with an unknown feature");
-            qcpu_add(&md->features, (size_t)i);
+            a = attr(c, "removed");
+            qcpu_add(a && strcmp(a, "yes") == 0 ? &md->removed : &md->features, (size_t)i);
         } else if (is(c, "model")) {
             /* a model built on another: its features first */
             const qcpu_model *base;
             if (!(name = attr(c, "name")) || !(base = qcpu_model_find(m, name)))
                 return bad_file(file, "a model based on an unknown model");
-            for (size_t w = 0; w < ELEMENTSOF(md->features.w); w++)
+            for (size_t w = 0; w < ELEMENTSOF(md->features.w); w++) {
                 md->features.w[w] |= base->features.w[w];
+                md->removed.w[w] |= base->removed.w[w];
+            }
             if (!md->vendor && base->vendor && !(md->vendor = strdup(base->vendor)))
                 return -ENOMEM;
         }

@@ -28,6 +28,8 @@ typedef struct qcpu_model {
     size_t nsigs;
     unsigned sig_family[8], sig_model[8];
     qcpu_set features;
+    qcpu_set removed;               /* dropped from the model by QEMU: not
+                                     * part of it, disabled in what names it */
 } qcpu_model;
 
 typedef struct qcpu_map {

@@ -606,8 +606,12 @@ void qemu_hv_cpu_clear(qemu_hv_cpu *c)
     for (size_t i = 0; i < c->nfeatures; i++)
         free(c->features[i]);
     free(c->features);
-    for (size_t i = 0; i < c->nmodels; i++)
-        free(c->models[i]);
+    for (size_t i = 0; i < c->nmodels; i++) {
+        free((char *)c->models[i].name);
+        for (size_t b = 0; b < c->models[i].nblockers; b++)
+            free((char *)c->models[i].blockers[b]);
+        free((char **)c->models[i].blockers);
+    }
     free(c->models);
     memset(c, 0, sizeof(*c));
 }
@@ -659,15 +663,24 @@ static int hv_cpu_locked(const char *emulator, const char *arch, const char *mac
                                emulator, virttype ?: "qemu");
     if (!(ret->arch = strdup(arch)) || (a->host.vendor && !(ret->vendor = strdup(a->host.vendor))) ||
         !(ret->features = calloc(dcprobe_nfeatures() + 1, sizeof(char *))) ||
-        !(ret->models = calloc(a->nmodels + 1, sizeof(char *))))
+        !(ret->models = calloc(a->nmodels + 1, sizeof(*ret->models))))
         return -ENOMEM;
     for (size_t f = 0; f < dcprobe_nfeatures(); f++)
         if (dcprobe_feat_has(&a->host.feat, f) &&
             !(ret->features[ret->nfeatures++] = strdup(dcprobe_feature_name(f))))
             return -ENOMEM;
-    for (size_t i = 0; i < a->nmodels; i++)
-        if (!(ret->models[ret->nmodels++] = strdup(a->models[i].name)))
+    for (size_t i = 0; i < a->nmodels; i++) {
+        qcpu_hv_model *hm = &ret->models[ret->nmodels++];
+        char **blockers = calloc(dcprobe_nfeatures() + 1, sizeof(char *));
+
+        hm->blockers = (const char *const *)blockers;
+        if (!blockers || !(hm->name = strdup(a->models[i].name)))
             return -ENOMEM;
+        for (size_t f = 0; f < dcprobe_nfeatures(); f++)
+            if (dcprobe_feat_has(&a->models[i].blockers, f) &&
+                !(blockers[hm->nblockers++] = strdup(dcprobe_feature_name(f))))
+                return -ENOMEM;
+    }
     return 0;
 }
 

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "qemu_cpu.h"
+
 /*
  * virConnectGetDomainCapabilities.  emulator, arch, machine and virttype
  * may each be NULL: the host architecture's binary (or, with an emulator
@@ -41,7 +43,7 @@ typedef struct qemu_hv_cpu {
     size_t nfeatures;
     char **features;                /* libvirt's names */
     size_t nmodels;
-    char **models;
+    qcpu_hv_model *models;          /* names and blockers owned here */
 } qemu_hv_cpu;
 int qemu_domcaps_hypervisor_cpu(const char *emulator, const char *arch, const char *machine,
                                 const char *virttype, qemu_hv_cpu *ret);

@@ -34,6 +34,7 @@ typedef struct dcprobe_model {
     const char *usable;             /* static: "yes", "no", "unknown" */
     bool deprecated;
     dcprobe_cpu info;
+    dcprobe_featset blockers;       /* QEMU's unavailable-features of the model */
 } dcprobe_model;
 
 enum { DCPROBE_TCG, DCPROBE_KVM, DCPROBE_NACCELS };

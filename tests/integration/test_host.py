@@ -165,11 +165,19 @@ class Python(DaemonTestCase):
         for xml in [self.host_cpu] + GUEST_CPUS:
             for flags in (0, libvirt.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE):
                 self.same("compareHypervisorCPU", None, None, None, None, xml, flags)
-        # EPYC-Milan is left out here: see virtqemud/README.md (which
-        # features the hypervisor's CPU lacks differs in vme and topoext)
-        for cpus in [[self.host_cpu]] + [s for s in BASELINE_SETS if s != [] and "aarch64" not in s[0]]:
+        # what virtinst asks for a host-model CPU: the domain capabilities'
+        # host-model as a host CPU, its features expanded
+        dc = self.ref.getDomainCapabilities(None, None, None, None, 0)
+        hostmodel = "<cpu><arch>x86_64</arch>%s</cpu>" % re.search(
+            r"<mode name='host-model' supported='yes'>(.*?)</mode>", dc, re.S).group(1)
+        extra = [[hostmodel], [GUEST_CPUS[1]], ["<cpu><model>EPYC</model></cpu>"],
+                 ["<cpu><model>EPYC</model><feature policy='require' name='monitor'/></cpu>"],
+                 ["<cpu><arch>x86_64</arch><model>EPYC</model><feature policy='disable' name='topoext'/></cpu>"]]
+        for cpus in [[self.host_cpu]] + extra + [s for s in BASELINE_SETS if s != [] and "aarch64" not in s[0]]:
             for flags in (0, libvirt.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES):
                 self.same("baselineHypervisorCPU", None, None, None, None, cpus, flags)
+        self.same("baselineHypervisorCPU", "/usr/bin/qemu-system-x86_64", "x86_64", "pc", "qemu",
+                  [hostmodel], libvirt.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES)
         cpu = ["<cpu><model>Opteron_G1</model></cpu>"]
         for args in (("/usr/bin/nope", None, None, None), (None, None, None, "kvm"),
                      (None, "aarch64", None, None), (None, None, "nope", None),

@@ -1,7 +1,7 @@
 /* Tests for virtqemud's CPU map reader and the CPU comparison and baseline
  * computed from it, on the small map in tests/data/cpu_map:
  *   base  = fpu sse                      (no vendor)
- *   big   = base + sse2 pni avx          (Intel, signature 6/42)
+ *   big   = base + sse2 pni avx          (Intel, signature 6/42; invtsc removed)
  *   other = fpu sse svm                  (AMD)
  * The host in these tests is "base" plus sse2, pni, osxsave, invtsc (Intel). */
 #include <errno.h>
@@ -46,6 +46,8 @@ static void test_map(void)
     CHECK_STR(m->models[1].vendor, "Intel");
     /* a model built on another has its features */
     CHECK(qcpu_has(&m->models[1].features, (size_t)qcpu_feature_index(m, "fpu")));
+    CHECK(qcpu_has(&m->models[1].removed, (size_t)qcpu_feature_index(m, "invtsc")));
+    CHECK(!qcpu_has(&m->models[1].features, (size_t)qcpu_feature_index(m, "invtsc")));
     CHECK_INT(m->models[1].nsigs, 1);
     CHECK_INT(m->models[1].sig_model[0], 42);
     CHECK(qcpu_has(&m->non_migratable, (size_t)qcpu_feature_index(m, "invtsc")));
@@ -113,7 +115,7 @@ static char *baseline(const char *a, const char *b, bool host_only, unsigned fla
     const char *xmls[2] = { a, b };
     char *out = NULL;
 
-    if (qcpu_baseline(xmls, b ? 2 : 1, host_only, NULL, 0, NULL, 0, flags, &out) < 0)
+    if (qcpu_baseline(xmls, b ? 2 : 1, host_only, NULL, 0, flags, &out) < 0)
         return NULL;
     return out;
 }
@@ -145,9 +147,42 @@ static void test_baseline(void)
     /* the guest CPUs of the hypervisor variant */
     out = baseline("<cpu mode='custom'><model>big</model><feature policy='disable' name='avx'/></cpu>",
                    NULL, false, 0);
+    /* a removed feature is disabled last, unless named */
     CHECK_STR(out, "<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>big</model>\n"
-                   "  <feature policy='disable' name='avx'/>\n</cpu>\n");
+                   "  <feature policy='disable' name='avx'/>\n"
+                   "  <feature policy='disable' name='invtsc'/>\n</cpu>\n");
     free(out);
+    /* the hypervisor's models only, each with what it cannot give */
+    {
+        static const char *const blockers[] = { "avx", "made-up" };
+        static const qcpu_hv_model hv[] = {
+            { .name = "base" }, { .name = "big", .nblockers = 2, .blockers = blockers },
+        };
+        const char *xmls[1] = { "<cpu><model>big</model><feature policy='require' name='svm'/></cpu>" };
+
+        out = NULL;
+        CHECK_INT(qcpu_baseline(xmls, 1, false, hv, 2, 0, &out), 0);
+        CHECK_STR(out, "<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>big</model>\n"
+                       "  <feature policy='require' name='svm'/>\n"
+                       "  <feature policy='disable' name='avx'/>\n"
+                       "  <feature policy='disable' name='invtsc'/>\n</cpu>\n");
+        free(out);
+        out = NULL;
+        /* a blocker the CPU has beyond the model stays required */
+        xmls[0] = "<cpu><model>big</model><feature policy='require' name='invtsc'/></cpu>";
+        CHECK_INT(qcpu_baseline(xmls, 1, false, hv, 2, 0, &out), 0);
+        CHECK_STR(out, "<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>big</model>\n"
+                       "  <feature policy='require' name='invtsc'/>\n"
+                       "  <feature policy='disable' name='avx'/>\n</cpu>\n");
+        free(out);
+        out = NULL;
+        /* "other" is not the hypervisor's: the best of its models */
+        xmls[0] = "<cpu><model>other</model></cpu>";
+        CHECK_INT(qcpu_baseline(xmls, 1, false, hv, 2, 0, &out), 0);
+        CHECK_STR(out, "<cpu mode='custom' match='exact'>\n  <model fallback='allow'>base</model>\n"
+                       "  <feature policy='require' name='svm'/>\n</cpu>\n");
+        free(out);
+    }
     out = baseline("<cpu><arch>aarch64</arch><model>cortex-z</model></cpu>", NULL, true, 0);
     CHECK_STR(out, "<cpu mode='custom' match='exact'>\n  <model fallback='allow'>cortex-z</model>\n</cpu>\n");
     free(out);
