@@ -65,7 +65,7 @@ build-asan: $(ASAN_BUILD)/build.ninja
 DAEMONS = virtqemud virtproxyd
 # Integration test modules that speak to the daemons as clients (the
 # others test a daemon's process: options, config, sockets, signals).
-PROXY_TESTS = test_clients test_domains test_protocol test_events test_limits
+PROXY_TESTS = test_clients test_domains test_protocol test_events test_limits test_host test_errors
 
 run: deps-run users build
 	@$(MAKE) --no-print-directory stop
@@ -109,7 +109,7 @@ check: deps-check users build build-asan guest-image
 # still builds and survives; long campaigns are run by hand.
 fuzz: $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) tests/fuzz/fuzz_packet tests/fuzz/fuzz_conf_file tests/fuzz/fuzz_domain_conf \
-	  tests/fuzz/fuzz_journal tests/fuzz/fuzz_relay
+	  tests/fuzz/fuzz_journal tests/fuzz/fuzz_relay tests/fuzz/fuzz_qemu_cpu
 	tests/fuzz/run.sh $(FUZZ_BUILD) 30
 
 bench: deps-check users build guest-image

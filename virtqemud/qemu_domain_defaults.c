@@ -16,6 +16,7 @@
 #include "qemu_capabilities.h"
 #include "qemu_domain_address.h"
 #include "qemu_domain_defaults.h"
+#include "qemu_domcaps_probe.h"
 
 #define DEFAULT_NVRAM_DIR "/var/lib/libvirt/qemu/nvram"
 
@@ -256,6 +257,8 @@ static int guest_defaults(mv_domain_def *def, mv_error *machine_err)
             TRY(set_str(&def->os.machine, machine));
         }
     }
+    if (def->emulator)
+        TRY(dcprobe_check_binary(def->emulator));
     TRY(set_default(&def->emulator, emulator));
     if (!str_eq(def->virt_type, "qemu") && !str_eq(def->virt_type, "kvm"))
         return mv_error_report(-EINVAL, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
@@ -818,6 +821,14 @@ static int misc_defaults(mv_domain_def *def)
 /* What libvirtd refuses once everything is filled in. */
 static int validate(const mv_domain_def *def, qemu_machine_kind kind)
 {
+    for (size_t i = 0; i < def->ndisks; i++) {
+        const mv_domain_disk *d = def->disks[i];
+
+        if ((d->device == MV_DISK_DEVICE_CDROM || d->device == MV_DISK_DEVICE_FLOPPY) &&
+            (d->bus == MV_DISK_BUS_VIRTIO || d->bus == MV_DISK_BUS_XEN))
+            return mv_error_report(-EINVAL, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
+                                   "disk type of '%s' does not support ejectable media", d->target_dev);
+    }
     if (kind == QEMU_MACHINE_Q35) {
         bool ide = has_controller_type(def, MV_CONTROLLER_IDE);
 

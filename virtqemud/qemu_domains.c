@@ -923,9 +923,13 @@ int qemu_domains_rename(qemu_domains *doms, qemu_dom *dom, const char *new_name)
     /* Claim the new name before the commit, so that a concurrent define
      * or rename cannot take it and a failed insert changes nothing.
      * Readers ignore it until the new definition is swapped in. */
+    /* libvirt's domain list gives these errors (VIR_FROM_DOMAIN) */
+    if (strcmp(dom->def->name, new_name) == 0)
+        return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_DOMAIN,
+                               "Can't rename domain to itself");
     list_lock(doms);
     if (mv_hashmap_get(doms->by_name, new_name))
-        r = mv_error_report(-EEXIST, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+        r = mv_error_report(-EEXIST, MV_ERR_OPERATION_INVALID, MV_FROM_DOMAIN,
                             "domain with name '%s' already exists", new_name);
     else if (mv_hashmap_put(doms->by_name, new_name, dom) < 0)
         r = -ENOMEM;

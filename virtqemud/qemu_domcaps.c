@@ -500,6 +500,16 @@ static bool kvm_native(const char *bin_arch)
     return arch_runs(host, bin_arch) || (strcmp(host, "i686") == 0 && strcmp(bin_arch, "x86_64") == 0);
 }
 
+/* libvirt names the accelerator of a virt type it cannot serve: "kvm",
+ * "hvf", else "tcg". */
+static int accel_unsupported(const char *virttype, const char *emulator)
+{
+    const char *accel = strcmp(virttype, "kvm") == 0 ? "kvm" : strcmp(virttype, "hvf") == 0 ? "hvf" : "tcg";
+
+    return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                           "the accel '%s' is not supported by '%s' on this host", accel, emulator);
+}
+
 static int domcaps_locked(const char *emulator, const char *arch, const char *machine_name,
                           const char *virttype, char **ret_xml)
 {
@@ -547,8 +557,7 @@ static int domcaps_locked(const char *emulator, const char *arch, const char *ma
     if ((!virttype || strcmp(virttype, "kvm") == 0) && mv_host_kvm_usable() && kvm_native(b->arch))
         a = dcprobe_get_accel(b, DCPROBE_KVM);
     if (!a && virttype && strcmp(virttype, "qemu") != 0)
-        return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                               "Emulator '%s' does not support virt type '%s'", emulator, virttype);
+        return accel_unsupported(virttype, emulator);
     /* TCG's data is wanted under KVM too: it has the models' real vendors. */
     tcg = dcprobe_get_accel(b, DCPROBE_TCG);
     if (!a && !tcg)
@@ -581,4 +590,117 @@ int qemu_domcaps_xml(const char *emulator, const char *arch, const char *machine
     r = domcaps_locked(emulator, arch, machine_name, virttype, ret_xml);
     pthread_mutex_unlock(&lock);
     return r;
+}
+
+/* ---- the hypervisor's CPU, for the CPU comparison and baseline calls ---- */
+
+bool qemu_domcaps_arch_known(const char *arch)
+{
+    return in_list(arch_names, ELEMENTSOF(arch_names), arch);
+}
+
+void qemu_hv_cpu_clear(qemu_hv_cpu *c)
+{
+    free(c->arch);
+    free(c->vendor);
+    for (size_t i = 0; i < c->nfeatures; i++)
+        free(c->features[i]);
+    free(c->features);
+    for (size_t i = 0; i < c->nmodels; i++) {
+        free((char *)c->models[i].name);
+        for (size_t b = 0; b < c->models[i].nblockers; b++)
+            free((char *)c->models[i].blockers[b]);
+        free((char **)c->models[i].blockers);
+    }
+    free(c->models);
+    memset(c, 0, sizeof(*c));
+}
+
+static int hv_cpu_locked(const char *emulator, const char *arch, const char *machine_name,
+                         const char *virttype, qemu_hv_cpu *ret)
+{
+    _cleanup_free_ char *default_emu = NULL, *default_machine = NULL;
+    const dcprobe_accel *a = NULL;
+    dcprobe_binary *b;
+    bool found = !machine_name;
+    int r;
+
+    if (!emulator) {
+        if (qemu_caps_lookup_guest(arch ?: mv_host_arch(), NULL, &default_emu, &default_machine) < 0) {
+            mv_error_reset();
+            return mv_error_report(-ENOENT, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_QEMU,
+                                   "unable to find any emulator to serve '%s' architecture",
+                                   arch ?: mv_host_arch());
+        }
+        emulator = default_emu;
+    }
+    if ((r = dcprobe_lookup_binary(emulator, &b)) < 0)
+        return r;
+    arch = arch ?: b->arch;
+    if (!arch_runs(b->arch, arch))
+        return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                               "architecture from emulator '%s' doesn't match given architecture '%s'",
+                               b->arch, arch);
+    for (size_t i = 0; !found && i < b->nmachines; i++)
+        found = strcmp(b->machines[i].name, machine_name) == 0 ||
+                (b->machines[i].alias && strcmp(b->machines[i].alias, machine_name) == 0);
+    if (!found)
+        return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                               "the machine '%s' is not supported by emulator '%s'", machine_name, emulator);
+    if (!virttype || strcmp(virttype, "kvm") == 0) {
+        if (mv_host_kvm_usable() && kvm_native(b->arch))
+            a = dcprobe_get_accel(b, DCPROBE_KVM);
+        if (!a && virttype)
+            return accel_unsupported(virttype, emulator);
+    } else if (strcmp(virttype, "qemu") != 0) {
+        return accel_unsupported(virttype, emulator);
+    }
+    if (!a)
+        a = dcprobe_get_accel(b, DCPROBE_TCG);
+    if (!a || !a->host.valid)
+        return mv_error_report(-ENOTSUP, MV_ERR_OPERATION_UNSUPPORTED, MV_FROM_QEMU,
+                               "QEMU '%s' does not support reporting CPU model for virttype '%s'",
+                               emulator, virttype ?: "qemu");
+    if (!(ret->arch = strdup(arch)) || (a->host.vendor && !(ret->vendor = strdup(a->host.vendor))) ||
+        !(ret->features = calloc(dcprobe_nfeatures() + 1, sizeof(char *))) ||
+        !(ret->models = calloc(a->nmodels + 1, sizeof(*ret->models))))
+        return -ENOMEM;
+    for (size_t f = 0; f < dcprobe_nfeatures(); f++)
+        if (dcprobe_feat_has(&a->host.feat, f) &&
+            !(ret->features[ret->nfeatures++] = strdup(dcprobe_feature_name(f))))
+            return -ENOMEM;
+    for (size_t i = 0; i < a->nmodels; i++) {
+        qcpu_hv_model *hm = &ret->models[ret->nmodels++];
+        char **blockers = calloc(dcprobe_nfeatures() + 1, sizeof(char *));
+
+        hm->blockers = (const char *const *)blockers;
+        if (!blockers || !(hm->name = strdup(a->models[i].name)))
+            return -ENOMEM;
+        for (size_t f = 0; f < dcprobe_nfeatures(); f++)
+            if (dcprobe_feat_has(&a->models[i].blockers, f) &&
+                !(blockers[hm->nblockers++] = strdup(dcprobe_feature_name(f))))
+                return -ENOMEM;
+    }
+    return 0;
+}
+
+int qemu_domcaps_hypervisor_cpu(const char *emulator, const char *arch, const char *machine,
+                                const char *virttype, qemu_hv_cpu *ret)
+{
+    qemu_hv_cpu c = { 0 };
+    int r;
+
+    if (virttype && !in_list(virt_types, ELEMENTSOF(virt_types), virttype))
+        return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU, "unknown virttype: %s", virttype);
+    if (arch && !in_list(arch_names, ELEMENTSOF(arch_names), arch))
+        return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU, "unknown architecture: %s", arch);
+    pthread_mutex_lock(&lock);
+    r = hv_cpu_locked(emulator, arch, machine, virttype, &c);
+    pthread_mutex_unlock(&lock);
+    if (r < 0) {
+        qemu_hv_cpu_clear(&c);
+        return r;
+    }
+    *ret = c;
+    return 0;
 }

@@ -14,6 +14,11 @@
 #ifndef QEMU_DOMCAPS_H
 #define QEMU_DOMCAPS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "qemu_cpu.h"
+
 /*
  * virConnectGetDomainCapabilities.  emulator, arch, machine and virttype
  * may each be NULL: the host architecture's binary (or, with an emulator
@@ -23,6 +28,26 @@
  */
 int qemu_domcaps_xml(const char *emulator, const char *arch, const char *machine,
                      const char *virttype, unsigned int flags, char **ret_xml);
+
+/* Whether arch is one of libvirt's architecture names. */
+bool qemu_domcaps_arch_known(const char *arch);
+
+/* The CPU a guest of (emulator, arch, machine, virttype) gets when it asks
+ * for the host's ("host" under KVM, "max" under TCG, as QEMU expands it),
+ * with the CPU models that binary knows: what virConnectCompareHypervisorCPU
+ * and virConnectBaselineHypervisorCPU work against.  Arguments as for
+ * qemu_domcaps_xml(); errors as libvirtd gives them for those calls. */
+typedef struct qemu_hv_cpu {
+    char *arch;
+    char *vendor;                   /* NULL: unknown */
+    size_t nfeatures;
+    char **features;                /* libvirt's names */
+    size_t nmodels;
+    qcpu_hv_model *models;          /* names and blockers owned here */
+} qemu_hv_cpu;
+int qemu_domcaps_hypervisor_cpu(const char *emulator, const char *arch, const char *machine,
+                                const char *virttype, qemu_hv_cpu *ret);
+void qemu_hv_cpu_clear(qemu_hv_cpu *c);
 
 /* ---- for tests ---- */
 

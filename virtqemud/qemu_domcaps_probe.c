@@ -426,6 +426,12 @@ static int accel_reply(void *ud, const char *id, json_object *ret)
                 if (strcmp(a->models[m].name, name) != 0)
                     continue;
                 a->models[m].usable = !un ? "unknown" : json_object_array_length(un) ? "no" : "yes";
+                for (size_t k = 0; un && k < json_object_array_length(un); k++) {
+                    const char *f = json_object_get_string(json_object_array_get_idx(un, k));
+                    int fi = f ? feature_index(f) : -1;
+                    if (fi >= 0)
+                        feat_set(&a->models[m].blockers, (size_t)fi);
+                }
                 a->models[m].deprecated = qemu_json_bool(d, "deprecated");
             }
         }
@@ -563,6 +569,15 @@ const dcprobe_accel *dcprobe_get_accel(dcprobe_binary *b, int accel)
 }
 
 /* ---- the cache of binaries ---- */
+
+static int stat_binary(const char *path, mv_file_key *ret);
+
+int dcprobe_check_binary(const char *path)
+{
+    mv_file_key key;
+
+    return stat_binary(path, &key);
+}
 
 static int stat_binary(const char *path, mv_file_key *ret)
 {

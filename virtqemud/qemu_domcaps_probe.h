@@ -34,6 +34,7 @@ typedef struct dcprobe_model {
     const char *usable;             /* static: "yes", "no", "unknown" */
     bool deprecated;
     dcprobe_cpu info;
+    dcprobe_featset blockers;       /* QEMU's unavailable-features of the model */
 } dcprobe_model;
 
 enum { DCPROBE_TCG, DCPROBE_KVM, DCPROBE_NACCELS };
@@ -83,6 +84,11 @@ int dcprobe_lookup_binary(const char *path, dcprobe_binary **ret);
 /* The accelerator's CPU data, probed on first use; NULL if it failed
  * (a binary without TCG, KVM not usable). */
 const dcprobe_accel *dcprobe_get_accel(dcprobe_binary *b, int accel);
+
+/* Whether path is an executable file, with libvirtd's errors otherwise
+ * ("Cannot check QEMU binary ...": a definition naming a missing emulator
+ * gets them too). */
+int dcprobe_check_binary(const char *path);
 
 /* Forget everything. */
 void dcprobe_clear(void);

@@ -14,6 +14,7 @@
 #include "qemu_domcaps.h"
 #include "qemu_driver.h"
 #include "qemu_driver_priv.h"
+#include "qemu_host.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -102,10 +103,10 @@ static int qemu_connect_open(const mv_session *sess, const char *path)
     if (is_privileged()) {
         if (strcmp(path, "/system") != 0 && strcmp(path, "/session") != 0)
             return mv_error_report(-EINVAL, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
-                                   "unexpected QEMU URI path '%s', try qemu:///system", path);
+                                   "unexpected qemu URI path '%s', try qemu:///system", path);
     } else if (strcmp(path, "/session") != 0) {
         return mv_error_report(-EINVAL, MV_ERR_INTERNAL_ERROR, MV_FROM_QEMU,
-                               "unexpected QEMU URI path '%s', try qemu:///session", path);
+                               "unexpected qemu URI path '%s', try qemu:///session", path);
     }
     return 0;
 }
@@ -189,6 +190,17 @@ const mv_hypervisor_driver qemu_hypervisor_driver = {
     .connect_get_domain_capabilities = qemu_connect_get_domain_capabilities,
     .connect_domain_xml_to_native = qemu_connect_domain_xml_to_native,
     .node_get_security_model = qemu_node_get_security_model,
+    /* host statistics and CPU models: qemu_host.c */
+    .node_get_cpu_stats = qemu_node_get_cpu_stats,
+    .node_get_memory_stats = qemu_node_get_memory_stats,
+    .node_get_cpu_map = qemu_node_get_cpu_map,
+    .node_get_memory_parameters = qemu_node_get_memory_parameters,
+    .node_get_free_pages = qemu_node_get_free_pages,
+    .connect_get_cpu_model_names = qemu_connect_get_cpu_model_names,
+    .connect_compare_cpu = qemu_connect_compare_cpu,
+    .connect_baseline_cpu = qemu_connect_baseline_cpu,
+    .connect_compare_hypervisor_cpu = qemu_connect_compare_hypervisor_cpu,
+    .connect_baseline_hypervisor_cpu = qemu_connect_baseline_hypervisor_cpu,
     .domain_lookup_by_name = qemu_domain_lookup_by_name,
     .domain_lookup_by_uuid = qemu_domain_lookup_by_uuid,
     .domain_lookup_by_id = qemu_domain_lookup_by_id,

@@ -47,8 +47,9 @@ enum {
  * and the live state cannot be changed.  With the job held. */
 static int config_only(const qemu_dom *dom, unsigned flags)
 {
+    /* libvirt's check of the live/config choice is the domain's (VIR_FROM_DOMAIN) */
     if ((flags & AFFECT_LIVE) && dom->id < 0)
-        return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
+        return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_DOMAIN,
                                "domain is not running");
     if (dom->id >= 0 && !(flags & AFFECT_CONFIG))
         return mv_error_report(-ENOTSUP, MV_ERR_OPERATION_UNSUPPORTED, MV_FROM_QEMU,
@@ -145,7 +146,8 @@ static int undefine(qemu_dom *dom, unsigned flags)
         return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                                "cannot undefine transient domain");
 
-    if (nvram && !(flags & (UNDEFINE_NVRAM | UNDEFINE_KEEP_NVRAM)))
+    /* Only an nvram file that exists needs the caller's word, as libvirtd. */
+    if (nvram && access(nvram, F_OK) == 0 && !(flags & (UNDEFINE_NVRAM | UNDEFINE_KEEP_NVRAM)))
         return mv_error_report(-EINVAL, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                                "cannot undefine domain with nvram");
     if (nvram && (flags & UNDEFINE_NVRAM) && unlink(nvram) < 0 && errno != ENOENT)
@@ -190,9 +192,12 @@ int qemu_domain_rename(const mv_session *sess, const mv_domain_ref *ref, const c
     int r;
 
     CHECK_FLAGS(flags, 0, "virDomainRename");
-    if (!new_name || !*new_name || strchr(new_name, '/'))
+    if (!new_name || !*new_name)
         return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
-                               "new domain name must be a non-empty name without '/'");
+                               "new domain name must be a non-empty name");
+    if (strchr(new_name, '/'))
+        return mv_error_report(-EINVAL, MV_ERR_XML_ERROR, MV_FROM_QEMU,
+                               "name %s cannot contain '/'", new_name);
     r = qemu_domains_begin_job(qemu_driver.doms, ref, &dom);
     if (r < 0)
         return r;

@@ -534,6 +534,12 @@ int mv_domain_def_parse(const char *xml, unsigned flags, mv_domain_def **ret)
     r = dx_read(xml, "(domain_definition)", "domain", &doc);
     if (r < 0)
         return r;
+    /* The schema first, as libvirt: its error is the one a user sees. */
+    if (flags & MV_DOMAIN_PARSE_VALIDATE) {
+        r = dx_validate_schema(doc);
+        if (r < 0)
+            return r;
+    }
     root = xmlDocGetRootElement(doc);
     root->_private = DX_USED;
     def = calloc(1, sizeof(*def));
@@ -581,11 +587,6 @@ int mv_domain_def_parse(const char *xml, unsigned flags, mv_domain_def **ret)
     r = post_parse(&p, def);
     if (r < 0)
         return r;
-    if (flags & MV_DOMAIN_PARSE_VALIDATE) {
-        r = dx_validate_schema(doc);
-        if (r < 0)
-            return r;
-    }
     *ret = TAKE_PTR(def);
     return 0;
 }

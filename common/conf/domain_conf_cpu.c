@@ -90,7 +90,7 @@ static int parse_cpu_numa(dparse *p, xmlNodePtr numa, mv_domain_cpu *cpu)
                    mv_error_report(-EINVAL, MV_ERR_XML_ERROR, MV_FROM_DOMAIN,
                                    "Missing 'memory' attribute in NUMA cell");
         if (dx_parse_ull(mem, 10, &v) < 0)
-            return mv_error_report(-EINVAL, MV_ERR_XML_ERROR, MV_FROM_DOMAIN,
+            return mv_error_report(-EINVAL, MV_ERR_XML_ERROR, MV_FROM_XML,
                                    "Invalid value '%s' for element or attribute './@memory'", mem);
         scale = 1;
         if (unit) {
@@ -358,7 +358,7 @@ int dx_clock_parse(dparse *p, xmlNodePtr root, mv_domain_def *def)
         clk->adjustment_reset = true;
     } else if (adj) {
         if (dx_parse_ll(adj, &clk->adjustment) < 0)
-            return mv_error_report(-EINVAL, MV_ERR_XML_ERROR, MV_FROM_DOMAIN,
+            return mv_error_report(-EINVAL, MV_ERR_XML_ERROR, MV_FROM_XML,
                                    "Invalid value '%s' for element or attribute './clock/@adjustment'", adj);
         clk->has_adjustment = true;
         /* A utc or localtime clock with an adjustment is a variable one. */

@@ -34,6 +34,13 @@ static int device_missing(const char *fmt_detail)
                                "device not found: %s", fmt_detail);
 }
 
+/* A disk target not found: the QEMU driver's own check in libvirt. */
+static int disk_missing(const char *target)
+{
+    return mv_error_report_raw(-ENOENT, MV_ERR_DEVICE_MISSING, MV_FROM_QEMU,
+                               "device not found: no target device %s", target);
+}
+
 int mv_domain_device_parse(const mv_domain_def *def, const char *xml, unsigned flags,
                            mv_domain_device **ret)
 {
@@ -54,7 +61,8 @@ int mv_domain_device_parse(const mv_domain_def *def, const char *xml, unsigned f
     r = dx_device_parse(&p, root, dev);
     if (r == -ENOENT || r == -EEXIST)
         return mv_error_report(-EOPNOTSUPP, MV_ERR_CONFIG_UNSUPPORTED, MV_FROM_DOMAIN,
-                               "unsupported device type '%s'", (const char *)root->name);
+                               r == -ENOENT ? "unknown device type '%s'" : "unsupported device type '%s'",
+                               (const char *)root->name);
     if (r < 0)
         return r;
     if (p.oom)
@@ -215,7 +223,8 @@ int mv_domain_def_attach_device(mv_domain_def *def, mv_domain_device *dev)
     switch (dev->type) {
     case MV_DEVICE_DISK:
         if (mv_domain_def_find_disk(def, dev->disk->target_dev))
-            return mv_error_report(-EEXIST, MV_ERR_OPERATION_INVALID, MV_FROM_DOMAIN,
+            /* the QEMU driver's check in libvirt: VIR_FROM_QEMU */
+            return mv_error_report(-EEXIST, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                                    "target %s already exists", dev->disk->target_dev);
         break;
     case MV_DEVICE_CONTROLLER: {
@@ -226,7 +235,7 @@ int mv_domain_def_attach_device(mv_domain_def *def, mv_domain_device *dev)
                 ;
         } else if (c->type != MV_CONTROLLER_USB &&
                    mv_domain_def_find_controller(def, c->type, c->index)) {
-            return mv_error_report(-EEXIST, MV_ERR_OPERATION_INVALID, MV_FROM_DOMAIN,
+            return mv_error_report(-EEXIST, MV_ERR_OPERATION_INVALID, MV_FROM_QEMU,
                                    "controller index='%d' already exists", c->index);
         }
         break;
@@ -291,7 +300,6 @@ int mv_domain_def_detach_device(mv_domain_def *def, const mv_domain_device *dev)
 
     switch (dev->type) {
     case MV_DEVICE_DISK: {
-        char detail[300];
 
         for (size_t i = 0; i < def->ndisks; i++) {
             if (strcmp(def->disks[i]->target_dev, dev->disk->target_dev) == 0) {
@@ -300,8 +308,7 @@ int mv_domain_def_detach_device(mv_domain_def *def, const mv_domain_device *dev)
                 return 0;
             }
         }
-        snprintf(detail, sizeof(detail), "no target device %s", dev->disk->target_dev);
-        return device_missing(detail);
+        return disk_missing(dev->disk->target_dev);
     }
     case MV_DEVICE_NET:
         r = find_net(def, dev->net);
@@ -379,12 +386,12 @@ static int update_disk(mv_domain_def *def, const mv_domain_disk *nd)
     mv_domain_disk *od = mv_domain_def_find_disk(def, nd->target_dev), tmp;
     mv_domain_device a = { .type = MV_DEVICE_DISK }, b = { .type = MV_DEVICE_DISK };
     mv_domain_disk_host *hosts = NULL;
-    char detail[300];
     int r;
 
     if (!od) {
-        snprintf(detail, sizeof(detail), "no target device %s", nd->target_dev);
-        return device_missing(detail);
+        /* updating: the QEMU driver's words differ from detach's */
+        return mv_error_report(-ENOENT, MV_ERR_INVALID_ARG, MV_FROM_QEMU,
+                               "target %s doesn't exist.", nd->target_dev);
     }
     if (od->device != MV_DISK_DEVICE_CDROM && od->device != MV_DISK_DEVICE_FLOPPY)
         return update_unsupported("disk: only the media of a cdrom or floppy may change");

@@ -81,7 +81,7 @@ int dx_read(const char *xml, const char *name, const char *root_name, xmlDocPtr 
         return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_DOMAIN, "no XML document");
     if (len == 0)
         return mv_error_report_raw(-EINVAL, MV_ERR_XML_DETAIL, MV_FROM_DOMAIN,
-                                   "%s:1: Document is empty\n", name);
+                                   "%s:1: Document is empty\n(null)\n^", name);
     if (len > MV_DOMAIN_XML_MAX_LEN)
         return mv_error_report(-E2BIG, MV_ERR_XML_ERROR, MV_FROM_DOMAIN,
                                "document of %zu bytes is larger than the limit of %u",
@@ -117,7 +117,7 @@ int dx_read(const char *xml, const char *name, const char *root_name, xmlDocPtr 
     }
     root = xmlDocGetRootElement(doc);
     if (!root || (root_name && (root->ns || strcmp((const char *)root->name, root_name) != 0))) {
-        int r = mv_error_report(-EINVAL, MV_ERR_XML_ERROR, MV_FROM_DOMAIN,
+        int r = mv_error_report(-EINVAL, MV_ERR_XML_ERROR, MV_FROM_XML,
                                 "expecting root element of '%s', not '%s'", root_name ? root_name : "",
                                 root ? (const char *)root->name : "");
         xmlFreeDoc(doc);
@@ -406,7 +406,7 @@ int dx_scaled_kib(dparse *p, xmlNodePtr n, const char *xpath, const char *defaul
     if (p->oom)
         return -ENOMEM;
     if (dx_parse_ull(text, 10, &v) < 0)
-        return mv_error_report(-EINVAL, MV_ERR_XML_ERROR, MV_FROM_DOMAIN,
+        return mv_error_report(-EINVAL, MV_ERR_XML_ERROR, MV_FROM_XML,
                                "Invalid value '%s' for element or attribute '%s'", text, xpath);
     if (unit_scale(unit ? unit : default_unit, &scale) < 0)
         return mv_error_report(-EINVAL, MV_ERR_INVALID_ARG, MV_FROM_NONE,
@@ -877,9 +877,10 @@ int dx_validate_schema(xmlDocPtr doc)
     r = xmlRelaxNGValidateDoc(vc, doc);
     xmlRelaxNGFreeValidCtxt(vc);
     if (r != 0) {
-        r = mv_error_report_raw(-EINVAL, MV_ERR_XML_INVALID_SCHEMA, MV_FROM_DOMAIN,
+        /* libvirt's XML code reports it (VIR_FROM_XML), each line ended */
+        r = mv_error_report_raw(-EINVAL, MV_ERR_XML_INVALID_SCHEMA, MV_FROM_XML,
                                 "XML document failed to validate against schema: "
-                                "Unable to validate doc against %s%s",
+                                "Unable to validate doc against %s%s\n",
                                 DOMAIN_SCHEMA, errs.s ? errs.s : "");
         db_free(&errs);
         return r;

@@ -12,6 +12,7 @@
 
 #include "driver/session.h"
 #include "util/hostinfo.h"
+#include "util/hoststats.h"
 
 typedef struct mv_domain_ref {
     char *name;
@@ -97,6 +98,38 @@ typedef struct mv_hypervisor_driver {
                          unsigned flags);
     int (*domain_managed_save_remove)(const mv_session *sess, const mv_domain_ref *dom,
                                       unsigned flags);
+
+    /* ---- host statistics and CPU models (virtqemud: qemu_host.c) ---- */
+    /* cpu or cell -1: the whole host.  ret has MV_HOST_STATS_MAX entries;
+     * for CPU statistics ret NULL asks only how many (the CPU number is
+     * then not checked, as libvirt). */
+    int (*node_get_cpu_stats)(const mv_session *sess, int cpu, unsigned flags,
+                              mv_host_stat *ret, int *ret_n);
+    int (*node_get_memory_stats)(const mv_session *sess, int cell, unsigned flags,
+                                 mv_host_stat *ret, int *ret_n);
+    /* ret_map: malloc'd bitmap of the online CPUs, ret_ncpus bits long */
+    int (*node_get_cpu_map)(const mv_session *sess, unsigned flags, unsigned char **ret_map,
+                            unsigned *ret_online, int *ret_ncpus);
+    int (*node_get_memory_parameters)(const mv_session *sess, unsigned flags,
+                                      mv_host_param *ret, int *ret_n);
+    int (*node_get_free_pages)(const mv_session *sess, const unsigned *pages, size_t npages,
+                               int start, unsigned count, unsigned flags,
+                               unsigned long long *ret_counts, size_t *ret_n);
+    /* The caller frees each name and the array. */
+    int (*connect_get_cpu_model_names)(const mv_session *sess, const char *arch, unsigned flags,
+                                       char ***ret, size_t *ret_n);
+    /* ret: virCPUCompareResult */
+    int (*connect_compare_cpu)(const mv_session *sess, const char *xml, unsigned flags, int *ret);
+    int (*connect_baseline_cpu)(const mv_session *sess, const char *const *xmls, size_t n,
+                                unsigned flags, char **ret);
+    int (*connect_compare_hypervisor_cpu)(const mv_session *sess, const char *emulator,
+                                          const char *arch, const char *machine,
+                                          const char *virttype, const char *xml, unsigned flags,
+                                          int *ret);
+    int (*connect_baseline_hypervisor_cpu)(const mv_session *sess, const char *emulator,
+                                           const char *arch, const char *machine,
+                                           const char *virttype, const char *const *xmls,
+                                           size_t n, unsigned flags, char **ret);
 } mv_hypervisor_driver;
 
 enum { MV_DEVICE_ATTACH, MV_DEVICE_DETACH, MV_DEVICE_UPDATE };

@@ -7,7 +7,7 @@ build=$1
 seconds=${2:-30}
 here=$(cd "$(dirname "$0")" && pwd)
 for target in fuzz_packet:packet fuzz_conf_file:conf_file fuzz_domain_conf:domain_conf \
-    fuzz_journal:journal fuzz_relay:relay; do
+    fuzz_journal:journal fuzz_relay:relay fuzz_qemu_cpu:qemu_cpu; do
   exe=${target%%:*}
   corpus=${target##*:}
   work=$(mktemp -d)

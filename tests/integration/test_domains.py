@@ -179,6 +179,9 @@ class Domains(DaemonTestCase):
             self.define(path)
         finally:
             os.unlink(path)
+        # only an nvram file that exists stops the undefine (as libvirtd)
+        os.makedirs("/var/lib/libvirt/qemu/nvram", exist_ok=True)
+        open("/var/lib/libvirt/qemu/nvram/guest1_VARS.fd", "w").close()
         p = virsh("undefine", "guest1", check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("nvram", p.stderr)

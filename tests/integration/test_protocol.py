@@ -49,7 +49,7 @@ class Handshake(DaemonTestCase):
         w = Wire()
         with self.assertRaises(Error) as e:
             w.call("CONNECT_OPEN", xdr_opt_string("qemu:///bogus") + struct.pack(">I", 0))
-        self.assertIn("unexpected QEMU URI path '/bogus'", e.exception.message)
+        self.assertIn("unexpected qemu URI path '/bogus'", e.exception.message)
 
 
 class BadInput(DaemonTestCase):

@@ -311,7 +311,7 @@ static void test_errors(void)
         { NULL, NULL, NULL, "bogus", 0, MV_ERR_INVALID_ARG, "invalid argument: unknown virttype: bogus" },
         { NULL, NULL, NULL, "KVM", 0, MV_ERR_INVALID_ARG, "invalid argument: unknown virttype: KVM" },
         { NULL, NULL, NULL, "xen", 0, MV_ERR_INVALID_ARG,
-          "invalid argument: Emulator '" REAL_QEMU "' does not support virt type 'xen'" },
+          "invalid argument: the accel 'tcg' is not supported by '" REAL_QEMU "' on this host" },
         { NULL, NULL, "bogus", "xen", 0, MV_ERR_INVALID_ARG,
           "invalid argument: the machine 'bogus' is not supported by emulator '" REAL_QEMU "'" },
         { NULL, "bogus", NULL, "bogus", 0, MV_ERR_INVALID_ARG, "invalid argument: unknown virttype: bogus" },
@@ -365,7 +365,7 @@ static void test_errors(void)
         mv_error_reset();
         CHECK(qemu_domcaps_xml(NULL, NULL, NULL, "kvm", 0, &xml) < 0);
         CHECK_STR(mv_error_last() ? mv_error_last()->message : NULL,
-                  "invalid argument: Emulator '" REAL_QEMU "' does not support virt type 'kvm'");
+                  "invalid argument: the accel 'kvm' is not supported by '" REAL_QEMU "' on this host");
     }
 }
 
